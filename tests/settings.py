@@ -52,7 +52,9 @@ if _DB == "postgres":
     }
     DATABASES = {
         "default": _pg,
-        "other": {**_pg, "TEST": {"NAME": "test_signalkit_other"}},
+        # Named after the default database, so that runs with different PGDATABASE values
+        # (parallel checkouts) never share a test database.
+        "other": {**_pg, "TEST": {"NAME": f"test_{_pg['NAME']}_other"}},
     }
 elif _DB == "sqlite":
     DATABASES = {
