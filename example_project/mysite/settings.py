@@ -98,6 +98,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# manage.py test with no labels runs the example's tests, from whatever directory.
+TEST_RUNNER = "mysite.test_runner.ExampleTestRunner"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"
 LOGOUT_REDIRECT_URL = "home"
