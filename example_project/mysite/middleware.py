@@ -14,8 +14,9 @@ PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
 
 REFUSAL = (
     "This site runs with DEBUG on, which shows its settings and source code in error "
-    "pages, so it answers requests from this machine only. To serve other machines, set "
-    "DJANGO_DEBUG=0 and DJANGO_SECRET_KEY (see example_project/README.rst).\n"
+    "pages, so it answers only local requests: from 127.0.0.1 or ::1, not through a "
+    "proxy. To serve other machines, set DJANGO_DEBUG=0 and DJANGO_SECRET_KEY (see "
+    "example_project/README.rst).\n"
 )
 
 
