@@ -48,6 +48,7 @@ SERVER_START_TIMEOUT = 60  # seconds
 COMMAND_TIMEOUT = 300  # seconds, for migrate and load_demo
 PAGE_TIMEOUT_MS = 20_000
 PASSWORD = "Sup3r-secret-pw"
+ADMIN = "e2e-admin"  # a superuser, with PASSWORD
 
 
 def _playwright() -> Any:
@@ -160,11 +161,20 @@ def _wait_until_serving(process: subprocess.Popen[bytes], server: Server) -> Non
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``migrate``, ``load_demo`` and ``runserver`` on a fresh database file."""
+    """``migrate``, ``load_demo``, a superuser and ``runserver`` on a fresh database file."""
     tmp = tmp_path_factory.mktemp("example")
     env = _example_env(tmp / "db.sqlite3")
     _run(env, "migrate", "--noinput", "--verbosity", "0")
     _run(env, "load_demo")  # the user demo / demo and three draft orders
+    _run(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        ADMIN,
+        "--email",
+        "admin@example.com",
+    )
     port = _free_port()
     server = Server(base_url=f"http://127.0.0.1:{port}", log=tmp / "runserver.log")
     with server.log.open("wb") as log:
@@ -250,6 +260,8 @@ def test_sign_up_in_the_browser_shows_the_profile(page: Any, server: Server) -> 
     events = page.locator("main")
     expect(events).to_contain_text("Created the profile of e2e-alice.")
     expect(events).to_contain_text("Sent the welcome e-mail to alice@example.com.")
+    # Only hers: load_demo's user got a welcome e-mail too.
+    expect(events).not_to_contain_text("demo@example.com")
     log = server.output()
     assert "Subject: Welcome to the signalkit shop" in log
     assert "To: alice@example.com" in log
@@ -284,3 +296,50 @@ def test_pay_and_ship_orders_in_the_browser(page: Any, server: Server) -> None:
     expect(events).to_contain_text(
         f"1 order(s) set to shipped in one update(): {number}."
     )
+
+
+def _log_in(page: Any, username: str, password: str) -> None:
+    """Fill in and send the login form the page shows."""
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("main").get_by_role("button", name="Log in").click()
+
+
+def test_anonymous_visitor_sees_no_personal_data(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server.url("/"))
+    body = page.locator("body")
+    expect(body).not_to_contain_text("@example.com")
+
+    # The events name users and their addresses: the link leads to the login page.
+    page.locator("header").get_by_role("link", name="Events").click()
+    page.wait_for_url(server.url("/accounts/login/?next=/events/"))
+    expect(page.locator("h1")).to_have_text("Log in")
+    expect(body).not_to_contain_text("@example.com")
+    expect(body).not_to_contain_text("welcome e-mail")
+
+    # Once logged in, the user is sent on to the events: their own, no one else's.
+    _log_in(page, "demo", "demo")
+    page.wait_for_url(server.url("/events/"))
+    main = page.locator("main")
+    expect(main).to_contain_text("What the signal receivers did for you")
+    expect(main).to_contain_text("Sent the welcome e-mail to demo@example.com.")
+    expect(main).not_to_contain_text("admin@example.com")
+    expect(main.locator("th")).to_have_text(["When", "Kind", "Message"])
+
+
+def test_staff_see_every_users_events(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server.url("/accounts/login/"))
+    _log_in(page, ADMIN, PASSWORD)
+    page.wait_for_url(server.url("/accounts/profile/"))
+
+    page.goto(server.url("/events/"))
+    main = page.locator("main")
+    expect(main).to_contain_text("for every user")
+    expect(main.locator("th")).to_have_text(["When", "Kind", "User", "Message"])
+    expect(main).to_contain_text("Sent the welcome e-mail to demo@example.com.")
+    expect(main).to_contain_text("Sent the welcome e-mail to admin@example.com.")
+    expect(main.locator("tr", has_text="demo@example.com")).to_contain_text("demo")

@@ -13,15 +13,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "example_project" / "manage.py"
 TIMEOUT = 300  # seconds; each command normally takes a second or two
 
 
 def run_manage(
-    *args: str, settings: str = "mysite.settings", pythonpath: Path | None = None
+    *args: str,
+    settings: str = "mysite.settings",
+    pythonpath: Path | None = None,
+    cwd: Path = ROOT,
 ) -> tuple[int, str]:
-    """Run ``manage.py *args``; return its exit status and its stdout and stderr together."""
+    """Run ``manage.py *args`` in ``cwd``; return its exit status and its stdout and stderr
+    together."""
     # Pass PYTHONWARNINGS and the rest on unchanged, but not pytest-django's settings.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings}
     if pythonpath is not None:
@@ -38,7 +44,7 @@ def run_manage(
             str(MANAGE),
             *args,
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -49,8 +55,19 @@ def run_manage(
     return completed.returncode, completed.stdout
 
 
-def test_example_project_test_suite_passes() -> None:
-    returncode, output = run_manage("test", "accounts", "shop", "events", "--noinput")
+def reported_tests(output: str) -> list[str]:
+    """The ids (``module.Class.method``) of the tests a ``manage.py test --verbosity 2``
+    run reported, in order."""
+    # Each test's line starts "method (module.Class.method)", or on Python 3.10
+    # "method (module.Class)"; a docstring's first line may follow on the next line.
+    ids = []
+    for method, where in re.findall(r"^(\w+) \(([\w.]+)\)", output, re.MULTILINE):
+        ids.append(where if where.endswith(f".{method}") else f"{where}.{method}")
+    return ids
+
+
+def assert_passed(returncode: int, output: str) -> int:
+    """Check that a ``manage.py test`` run passed and ran tests; return how many."""
     assert returncode == 0, f"the example project's tests failed:\n{output}"
     ran = re.search(r"^Ran (\d+) tests? in ", output, re.MULTILINE)
     assert ran is not None, f"no 'Ran N tests' line in the output:\n{output}"
@@ -58,6 +75,44 @@ def test_example_project_test_suite_passes() -> None:
     assert re.search(r"^OK\b", output, re.MULTILINE), (
         f"no 'OK' in the output:\n{output}"
     )
+    return int(ran.group(1))
+
+
+def test_example_project_test_suite_passes() -> None:
+    # No labels, from the repository root: the example's own tests, all of them, and
+    # none of this suite's (Django's runner alone would discover tests/ here).
+    returncode, output = run_manage("test", "--noinput", "--verbosity", "2")
+    count = assert_passed(returncode, output)
+    ran = reported_tests(output)
+    assert len(ran) == count, output
+    modules = {test_id.rsplit(".", 2)[0] for test_id in ran}
+    assert modules == {"accounts.tests", "events.tests", "mysite.tests", "shop.tests"}
+
+
+@pytest.mark.parametrize(
+    "where", ["example_project", "a directory outside the repository"]
+)
+def test_example_project_tests_run_from_any_directory(
+    where: str, tmp_path: Path
+) -> None:
+    cwd = MANAGE.parent if where == "example_project" else tmp_path
+    returncode, output = run_manage(
+        "test", "--noinput", "--verbosity", "2", "-k", "EventTests", cwd=cwd
+    )
+    assert_passed(returncode, output)
+    ran = reported_tests(output)
+    assert ran, output
+    assert all(test_id.startswith("events.tests.EventTests.") for test_id in ran), ran
+
+
+def test_example_project_tests_run_by_app_label() -> None:
+    returncode, output = run_manage(
+        "test", "shop", "--noinput", "--verbosity", "2", "-k", "ShipAllTests"
+    )
+    assert_passed(returncode, output)
+    ran = reported_tests(output)
+    assert ran, output
+    assert all(test_id.startswith("shop.tests.ShipAllTests.") for test_id in ran), ran
 
 
 def test_example_project_system_checks_pass() -> None:

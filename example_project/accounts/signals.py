@@ -24,7 +24,9 @@ def create_profile(sender, instance, **kwargs):
     _profile, created = Profile.objects.get_or_create(user=instance)
     if created:
         Event.record(
-            "profile.created", f"Created the profile of {instance.get_username()}."
+            "profile.created",
+            f"Created the profile of {instance.get_username()}.",
+            user_id=instance.pk,
         )
 
 
@@ -51,7 +53,9 @@ def send_welcome_email(sender, instance, **kwargs):
     username = instance.get_username()
     if not instance.email:
         Event.record(
-            "email.skipped", f"{username} gave no e-mail address; no welcome e-mail."
+            "email.skipped",
+            f"{username} gave no e-mail address; no welcome e-mail.",
+            user_id=instance.pk,
         )
         return
     send_mail(
@@ -60,4 +64,8 @@ def send_welcome_email(sender, instance, **kwargs):
         from_email=None,  # settings.DEFAULT_FROM_EMAIL
         recipient_list=[instance.email],
     )
-    Event.record("email.sent", f"Sent the welcome e-mail to {instance.email}.")
+    Event.record(
+        "email.sent",
+        f"Sent the welcome e-mail to {instance.email}.",
+        user_id=instance.pk,
+    )

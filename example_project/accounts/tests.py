@@ -60,6 +60,11 @@ def event_kinds() -> list[str]:
     return sorted(Event.objects.values_list("kind", flat=True))
 
 
+def event_users() -> set[int | None]:
+    """The primary keys of the users the events are about (who may see them)."""
+    return set(Event.objects.values_list("user", flat=True))
+
+
 @contextmanager
 def finished_tasks() -> Iterator[list]:
     """The result of every task the Tasks framework finishes inside the block."""
@@ -116,6 +121,8 @@ class SignUpTests(TestCase):
         self.assertIn("Hello alice", message.body)
         self.assertEqual(Profile.objects.filter(user=user).count(), 1)
         self.assertEqual(event_kinds(), ["email.sent", "profile.created"])
+        # Both name alice (one her address): they are hers to see, and staff's.
+        self.assertEqual(event_users(), {user.pk})
 
     def test_signup_logs_the_user_in(self) -> None:
         with self.captureOnCommitCallbacks(execute=True):
@@ -131,6 +138,7 @@ class SignUpTests(TestCase):
         self.assertEqual(mail.outbox, [])
         self.assertTrue(Profile.objects.filter(user__username="alice").exists())
         self.assertEqual(event_kinds(), ["email.skipped", "profile.created"])
+        self.assertEqual(event_users(), {User.objects.get(username="alice").pk})
 
     def test_invalid_signup_creates_nothing(self) -> None:
         data = signup_data()
@@ -244,10 +252,10 @@ class WelcomeTaskTests(TestCase):
         # event too, so the events page shows it.
         self.assertIn("SMTPException: mail server down", console.getvalue())
         self.assertEqual(event_kinds(), ["log.error", "profile.created"])
-        self.assertIn(
-            "SMTPException: mail server down",
-            Event.objects.get(kind="log.error").message,
-        )
+        error = Event.objects.get(kind="log.error")
+        self.assertIn("SMTPException: mail server down", error.message)
+        # A logged error is about nobody in particular and may quote anything: staff only.
+        self.assertIsNone(error.user)
 
 
 @fast_hashing

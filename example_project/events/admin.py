@@ -7,7 +7,8 @@ from events.models import Event
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "message")
+    list_display = ("created_at", "kind", "user", "message")
     list_filter = ("kind",)
-    search_fields = ("message",)
+    search_fields = ("message", "user__username")
+    raw_id_fields = ("user",)
     date_hierarchy = "created_at"

@@ -1,8 +1,13 @@
 """Settings for the signalkit example site: SQLite, console e-mail, DEBUG on by default.
 
-Not for production. Override with environment variables:
-``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY=...``, ``DJANGO_ALLOWED_HOSTS=example.com,...``,
-``EXAMPLE_DB_PATH=/tmp/example.sqlite3`` (the SQLite file; default
+With no environment variables set, this is a development site for your own machine: DEBUG
+on, a secret key published in this repository, and a middleware that answers local
+requests only. To serve anyone else, set ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY`` (the
+published key is refused) and ``DJANGO_ALLOWED_HOSTS=example.com,...``: DEBUG off turns on
+HTTPS-only cookies, HSTS and the redirect to HTTPS, and e-mail goes through SMTP, so that
+``manage.py check --deploy`` finds no issue. See ``mysite/environment.py``.
+
+Also: ``EXAMPLE_DB_PATH=/tmp/example.sqlite3`` (the SQLite file; default
 ``example_project/db.sqlite3``) and ``EXAMPLE_TASKS=db`` (run ``task=True`` receivers in a
 ``db_worker`` process instead of in-process; see the README).
 """
@@ -16,19 +21,13 @@ from pathlib import Path
 import django
 from django.core.exceptions import ImproperlyConfigured
 
+from mysite import environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # example_project/
 
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-signalkit-example-only-never-use-this-key"
-)
-DEBUG = os.environ.get("DJANGO_DEBUG", "1").lower() not in (
-    "0",
-    "false",
-    "no",
-    "off",
-    "",
-)
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
+DEBUG = environment.debug(os.environ)
+SECRET_KEY = environment.secret_key(os.environ, debug=DEBUG)
+ALLOWED_HOSTS = environment.allowed_hosts(os.environ)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that nothing else runs for a request it refuses.
+    "mysite.middleware.LocalOnlyWhileDebugMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,17 +99,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# manage.py test with no labels runs the example's tests, from whatever directory.
+TEST_RUNNER = "mysite.test_runner.ExampleTestRunner"
+
+# Served to others (DEBUG off): HTTPS only. Behind a proxy that terminates TLS, also set
+# SECURE_PROXY_SSL_HEADER, or the redirect to HTTPS never ends. HSTS starts at one hour, as
+# Django's documentation advises; raise it once the site is known to work over HTTPS.
+if not DEBUG:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"
 LOGOUT_REDIRECT_URL = "home"
 
-# Welcome e-mails are printed by runserver instead of being sent. Django 6.1 replaced
-# EMAIL_BACKEND with MAILERS (the old setting warns there).
-_CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": _CONSOLE_EMAIL}}
+# Welcome e-mails are printed by runserver instead of being sent, in development; with
+# DEBUG off they go to the SMTP server on localhost, port 25 (Django's default). Django 6.1
+# replaced EMAIL_BACKEND with MAILERS (the old setting warns there).
+if DEBUG:
+    _EMAIL = "django.core.mail.backends.console.EmailBackend"
 else:
-    EMAIL_BACKEND = _CONSOLE_EMAIL
+    _EMAIL = "django.core.mail.backends.smtp.EmailBackend"
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": _EMAIL}}
+else:
+    EMAIL_BACKEND = _EMAIL
 DEFAULT_FROM_EMAIL = "shop@example.com"
 
 # signalkit's settings, all optional; these are the defaults.

@@ -1,6 +1,8 @@
 """WSGI entry point of the signalkit example site (``mysite.wsgi.application``).
 
-Run with ``example_project/`` on the Python path and signalkit installed.
+Run with ``example_project/`` on the Python path and signalkit installed. Without
+``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS`` it answers requests
+from this machine only (see the README, "Local by default, and serving it to others").
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ Nothing else imports this module for its receivers: signalkit's autodiscovery do
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import signalkit
 from events.models import Event
 
@@ -28,7 +30,9 @@ class WarehouseUnavailable(Exception):
 @signalkit.on_post_save("shop.Order", created=True)
 def record_new_order(sender, instance, **kwargs):
     Event.record(
-        "order.created", f"Order #{instance.pk} ({instance.total:.2f}) created."
+        "order.created",
+        f"Order #{instance.pk} ({instance.total:.2f}) created.",
+        user_id=instance.customer_id,
     )
 
 
@@ -41,30 +45,46 @@ def record_status_change(sender, instance, **kwargs):
     Inside it, ``signalkit.previous()`` is the value before this save.
     """
     before = signalkit.previous(instance, "status")
-    Event.record("order.status", f"Order #{instance.pk}: {before} → {instance.status}.")
+    Event.record(
+        "order.status",
+        f"Order #{instance.pk}: {before} → {instance.status}.",
+        user_id=instance.customer_id,
+    )
 
 
 @signalkit.on_post_update(
     "shop.Order", when=lambda values, count, **kw: count and "status" in values
 )
 def record_bulk_status_change(sender, pks, values, count, **kwargs):
-    """One event for a queryset ``update()`` that set the status of some orders.
+    """One event per customer for a queryset ``update()`` that set the status of orders.
 
     ``pks`` are the primary keys of the rows the update matched, read in the same
-    transaction; ``count`` is what ``update()`` returned.
+    transaction; ``count``, what ``update()`` returned, lets ``when=`` skip an update that
+    matched nothing. An update can span customers (the admin action), and each customer
+    sees only the events about them: one event each, naming their orders.
     """
-    numbers = ", ".join(f"#{pk}" for pk in sorted(pks))
-    Event.record(
-        "order.bulk_status",
-        f"{count} order(s) set to {values['status']} in one update(): {numbers}.",
-    )
+    by_customer = defaultdict(list)
+    for customer_id, pk in sender._default_manager.filter(pk__in=pks).values_list(
+        "customer_id", "pk"
+    ):
+        by_customer[customer_id].append(pk)
+    for customer_id, customer_pks in sorted(by_customer.items()):
+        numbers = ", ".join(f"#{pk}" for pk in sorted(customer_pks))
+        Event.record(
+            "order.bulk_status",
+            f"{len(customer_pks)} order(s) set to {values['status']} in one update(): "
+            f"{numbers}.",
+            user_id=customer_id,
+        )
 
 
 @signalkit.receiver(order_paid, sender="shop.Order")
 def record_payment(sender, order, **kwargs):
     """Runs inside the payment's transaction: rolled back with it if the payment fails."""
     Event.record(
-        "order.paid", f"Order #{order.pk} paid by {order.customer}: {order.total}."
+        "order.paid",
+        f"Order #{order.pk} paid by {order.customer}: {order.total}.",
+        user_id=order.customer_id,
     )
 
 
@@ -80,4 +100,8 @@ def notify_warehouse(sender, order, **kwargs):
         raise WarehouseUnavailable(
             f"the warehouse refuses to ship order #{order.pk}: total is 0"
         )
-    Event.record("warehouse.notified", f"Warehouse told to ship order #{order.pk}.")
+    Event.record(
+        "warehouse.notified",
+        f"Warehouse told to ship order #{order.pk}.",
+        user_id=order.customer_id,
+    )

@@ -35,6 +35,11 @@ def kinds() -> list[str]:
     return sorted(Event.objects.values_list("kind", flat=True))
 
 
+def users() -> set[int | None]:
+    """The primary keys of the users the events are about (who may see them)."""
+    return set(Event.objects.values_list("user", flat=True))
+
+
 @contextmanager
 def quiet_console() -> Iterator[io.StringIO]:
     """Send what the ``signalkit`` logger's console handler prints to a buffer instead.
@@ -75,6 +80,7 @@ class MarkPaidTests(ShopTestCase):
         order = Order.objects.create(customer=self.user, total=Decimal("3.00"))
         event = Event.objects.get(kind="order.created")
         self.assertEqual(event.message, f"Order #{order.pk} (3.00) created.")
+        self.assertEqual(event.user, self.user)
 
     def test_mark_paid_records_payment_then_notifies_warehouse_after_commit(
         self,
@@ -88,6 +94,8 @@ class MarkPaidTests(ShopTestCase):
         # ...notify_warehouse once it has committed.
         self.assertEqual(len(callbacks), 1)
         self.assertEqual(kinds(), ["order.paid", "order.status", "warehouse.notified"])
+        # Each is about the customer, who alone (with staff) sees them.
+        self.assertEqual(users(), {self.user.pk})
         self.assertEqual(
             Event.objects.get(kind="order.paid").message,
             f"Order #{order.pk} paid by dora: 12.50.",
@@ -152,6 +160,12 @@ class MarkPaidTests(ShopTestCase):
             message,
         )
         self.assertIn("Traceback", console.getvalue())
+        # The error is staff's to see; the payment's events are dora's.
+        self.assertIsNone(Event.objects.get(kind="log.error").user)
+        self.assertEqual(
+            set(Event.objects.exclude(kind="log.error").values_list("user", flat=True)),
+            {self.user.pk},
+        )
 
 
 class OrderPaidSignalTests(ShopTestCase):
@@ -241,6 +255,7 @@ class StatusChangeTests(ShopTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             order.mark_paid()
         self.assertEqual(self.status_messages(), [f"Order #{order.pk}: draft → paid."])
+        self.assertEqual(Event.objects.get(kind="order.status").user, self.user)
 
     def test_each_change_is_recorded_once(self) -> None:
         order = self.make_order()
@@ -323,10 +338,12 @@ class ShipAllTests(ShopTestCase):
         # update() sends no post_save, so record_status_change did not run: one event.
         self.assertEqual(kinds(), ["order.bulk_status"])
         pks = sorted([first.pk, second.pk])
+        event = Event.objects.get()
         self.assertEqual(
-            Event.objects.get().message,
+            event.message,
             f"2 order(s) set to shipped in one update(): #{pks[0]}, #{pks[1]}.",
         )
+        self.assertEqual(event.user, self.user)
 
     def test_with_no_paid_order_ships_nothing_and_records_nothing(self) -> None:
         order = self.make_order()
@@ -391,6 +408,45 @@ class ShipAllTests(ShopTestCase):
             Event.objects.get().message,
             f"1 order(s) set to shipped in one update(): #{paid.pk}.",
         )
+
+    def test_an_update_across_customers_records_one_event_for_each(self) -> None:
+        other = User.objects.create_user("finn", "finn@example.com", "Sup3r-secret-pw")
+        mine = [self.make_paid_order(), self.make_paid_order("6.00")]
+        theirs = self.make_paid_order(customer=other)
+        Event.objects.all().delete()
+
+        updated = Order.objects.filter(status=Order.Status.PAID).update(
+            status=Order.Status.SHIPPED
+        )
+
+        self.assertEqual(updated, 3)
+        mine_pks = sorted(order.pk for order in mine)
+        self.assertEqual(
+            {
+                event.user_id: event.message
+                for event in Event.objects.filter(kind="order.bulk_status")
+            },
+            {
+                self.user.pk: (
+                    f"2 order(s) set to shipped in one update(): "
+                    f"#{mine_pks[0]}, #{mine_pks[1]}."
+                ),
+                other.pk: f"1 order(s) set to shipped in one update(): #{theirs.pk}.",
+            },
+        )
+        self.assertEqual(kinds(), ["order.bulk_status", "order.bulk_status"])
+
+    def test_the_events_page_shows_a_customer_only_their_shipment(self) -> None:
+        other = User.objects.create_user("finn", "finn@example.com", "Sup3r-secret-pw")
+        mine, theirs = self.make_paid_order(), self.make_paid_order(customer=other)
+        Order.objects.update(status=Order.Status.SHIPPED)
+        self.client.force_login(self.user)
+        response = self.client.get(reverse("events"))
+        self.assertContains(
+            response, f"1 order(s) set to shipped in one update(): #{mine.pk}."
+        )
+        self.assertNotContains(response, f"#{theirs.pk}.")
+        self.assertNotContains(response, "finn")
 
 
 @fast_hashing
