@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import _state, shared_task
+from celery.app.annotations import prepare, resolve_all
 from django.core.exceptions import ImproperlyConfigured
 
 from signalkit import worker
@@ -45,6 +46,24 @@ def project_app() -> Any:
         return app
     apps = [a for a in list(_state._get_active_apps()) if not _is_fallback(a)]
     return apps[0] if len(apps) == 1 else None
+
+
+def delivery_options(app: Any) -> dict[str, bool]:
+    """``acks_late`` and ``reject_on_worker_lost`` of signalkit's task in ``app``.
+
+    Read from the task, then from ``task_annotations`` as configured now (Celery applies
+    them to a task when it binds it, and they override the decorator's values).
+    """
+    task = app.tasks[TASK_NAME]
+    found = {
+        "acks_late": bool(task.acks_late),
+        "reject_on_worker_lost": bool(task.reject_on_worker_lost),
+    }
+    for annotation in resolve_all(prepare(app.conf.task_annotations), task):
+        for name in found:
+            if name in annotation:
+                found[name] = bool(annotation[name])
+    return found
 
 
 NO_APP = (

@@ -212,9 +212,8 @@ class _Encoder:
             if field.attname not in data:
                 continue  # deferred: never loaded, so never queried for
             value = data[field.attname]
-            if not is_protected_type(value) or (
-                isinstance(value, float) and not math.isfinite(value)
-            ):
+            non_finite = isinstance(value, float) and not math.isfinite(value)
+            if non_finite or not is_protected_type(value):
                 # As Django's serializers do; a float field's NaN travels as "nan",
                 # which the field's to_python() reads back.
                 value = field.value_to_string(instance)

@@ -49,7 +49,9 @@ def run(receiver_path: Any, event: Any) -> Any:
 def _accept(receiver_path: Any, event: Any) -> tuple[Any, Signal, Any, dict[str, Any]]:
     if not isinstance(receiver_path, str):
         raise EventRefused("the receiver is not named by a dotted path")
-    path = event.get("signal") if isinstance(event, dict) else None
+    if not isinstance(event, dict):
+        raise events.InvalidEvent("it is not a dict with the keys signal, sender and kwargs")
+    path = event.get("signal")
     if not isinstance(path, str):
         raise events.InvalidEvent("it names no signal")
     signal = loaded_signal(path)

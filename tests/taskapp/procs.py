@@ -7,14 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKER_SETTINGS = "tests.taskapp.worker_settings"
+_logs: dict[int, IO[str]] = {}
 
 
 def worker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -58,16 +61,21 @@ def run_db_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    """Start a process whose output goes to a file (a pipe nobody reads could fill up
+    and stall it); :func:`stop` returns that output."""
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed by stop())
+    proc = subprocess.Popen(
         args,
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         # A group of its own, so a kill reaches the pool processes a worker forks too.
         start_new_session=True,
     )
+    _logs[proc.pid] = log
+    return proc
 
 
 def celery_worker_args(queue: str, pool: str = "solo") -> list[str]:
@@ -92,36 +100,61 @@ def celery_worker_args(queue: str, pool: str = "solo") -> list[str]:
     ]
 
 
+def exited(proc: subprocess.Popen[str]) -> bool:
+    """Whether ``proc`` has ended, without reaping it: until it is reaped its pid (and
+    so its process group id) cannot be reused, so :func:`stop` can still signal the
+    group safely."""
+    if proc.returncode is not None:
+        return True
+    return (
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    )
+
+
 def wait_for(
     condition: Callable[[], bool],
     seconds: float,
     alive: subprocess.Popen[str] | None = None,
 ) -> bool:
-    """Poll ``condition`` until it holds (True), the deadline passes or ``alive`` exits."""
+    """Poll ``condition`` until it holds (True), the deadline passes or ``alive`` ends."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
-        if alive is not None and alive.poll() is not None:
+        if alive is not None and exited(alive):
             return condition()
         time.sleep(0.02)
     return condition()
 
 
 def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> str:
-    """End ``proc`` (if still running) and return its output."""
-    if proc.poll() is None:
+    """End ``proc`` and whatever it forked, and return its output."""
+    if not exited(proc):
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(sig)
-    try:
-        out, _ = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate(timeout=30)
-    # Whatever the worker forked and left behind (its process group is its own pid).
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    return out or ""
+        if not wait_for(lambda: exited(proc), 30):
+            proc.kill()
+    if proc.returncode is None:
+        # Leftover pool processes: the group is the leader's pid, not reusable yet.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    log = _logs.pop(proc.pid, None)
+    if log is None:
+        return ""
+    with log:
+        log.seek(0)
+        return log.read()
+
+
+def output(proc: subprocess.Popen[str]) -> str:
+    """What a process started by :func:`start` has written so far."""
+    log = _logs[proc.pid]
+    log.flush()
+    log.seek(0)
+    text = log.read()
+    log.seek(0, os.SEEK_END)
+    return text
 
 
 @contextlib.contextmanager
@@ -132,5 +165,5 @@ def stopped_at_exit() -> Iterator[list[subprocess.Popen[str]]]:
         yield procs
     finally:
         for proc in procs:
-            if proc.poll() is None:
+            if proc.pid in _logs:
                 stop(proc, signal.SIGKILL)

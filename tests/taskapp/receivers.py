@@ -85,7 +85,8 @@ def fault_record(signal: Any, sender: Any, instance: Any, **kwargs: Any) -> None
     """The kill test's receiver: one line per run, with holds before and after it."""
     _hold("before")
     _append_line(
-        os.environ["SIGNALKIT_TEST_OUTPUT"], {"label": instance.name, "pid": os.getpid()}
+        os.environ["SIGNALKIT_TEST_OUTPUT"],
+        {"label": instance.name, "pid": os.getpid()},
     )
     _hold("after")
 
