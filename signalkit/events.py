@@ -230,7 +230,10 @@ class _Encoder:
         concrete = list(model._meta.concrete_fields)
         known = {f.name for f in concrete} | {f.attname for f in concrete}
         carry, pk = self.carry, model._meta.pk
-        for option, names in (("fields", carry.fields or ()), ("exclude", carry.exclude)):
+        for option, names in (
+            ("fields", carry.fields or ()),
+            ("exclude", carry.exclude),
+        ):
             for name in names:
                 if name not in known:
                     raise self.error(
@@ -238,7 +241,11 @@ class _Encoder:
                         f"concrete field of {model._meta.label}",
                         "Correct the field name.",
                     )
-                if option == "exclude" and pk is not None and name in (pk.name, pk.attname):
+                if (
+                    option == "exclude"
+                    and pk is not None
+                    and name in (pk.name, pk.attname)
+                ):
                     raise self.error(
                         f"task={{'exclude': [...]}} names the primary key {name!r} of "
                         f"{model._meta.label}, which always travels",
@@ -256,7 +263,9 @@ class _Encoder:
             f
             for f in concrete
             if f.primary_key
-            or not (f.name in dropped or f.attname in dropped or f.name in HIDDEN_FIELDS)
+            or not (
+                f.name in dropped or f.attname in dropped or f.name in HIDDEN_FIELDS
+            )
         ]
 
 
@@ -340,7 +349,9 @@ def decode_instance(value: dict[str, Any]) -> Model:
             f"{shown(using)}, which is not configured"
         )
     if not isinstance(data, dict):
-        raise InvalidEvent(f"an instance of {model._meta.label} in it has no field dict")
+        raise InvalidEvent(
+            f"an instance of {model._meta.label} in it has no field dict"
+        )
     # A field that no longer exists (an event queued before a migration) is skipped.
     names, values = [], []
     for field in model._meta.concrete_fields:

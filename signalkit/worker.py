@@ -50,7 +50,9 @@ def _accept(receiver_path: Any, event: Any) -> tuple[Any, Signal, Any, dict[str,
     if not isinstance(receiver_path, str):
         raise EventRefused("the receiver is not named by a dotted path")
     if not isinstance(event, dict):
-        raise events.InvalidEvent("it is not a dict with the keys signal, sender and kwargs")
+        raise events.InvalidEvent(
+            "it is not a dict with the keys signal, sender and kwargs"
+        )
     path = event.get("signal")
     if not isinstance(path, str):
         raise events.InvalidEvent("it names no signal")
