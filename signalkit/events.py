@@ -352,6 +352,12 @@ def decode_instance(value: dict[str, Any]) -> Model:
         raise InvalidEvent(
             f"an instance of {model._meta.label} in it has no field dict"
         )
+    pk = model._meta.pk
+    if pk is not None and pk.attname not in data:
+        # encode() always sends it; without it the worker could not even reload the row.
+        raise InvalidEvent(
+            f"an instance of {model._meta.label} in it has no primary key value"
+        )
     # A field that no longer exists (an event queued before a migration) is skipped.
     names, values = [], []
     for field in model._meta.concrete_fields:

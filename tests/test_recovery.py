@@ -176,7 +176,7 @@ def test_killed_db_worker_loses_no_event_after_recovery(tmp_path: Path) -> None:
             assert writer.returncode == 0, out
             summaries.append(json.loads(out.splitlines()[-1]))
         requeued.append(recovery.requeue(0))
-        drained = procs.run_db_worker(env)
+        drained = procs.run_db_worker(env, timeout=30 + writers * per_writer)
     assert drained.returncode == 0, drained.stdout + drained.stderr
     seconds = time.monotonic() - started_at
 

@@ -208,10 +208,21 @@ def test_a_task_receiver_on_another_signal_is_refused() -> None:
                     "__signalkit__": "instance",
                     "model": "taskapp.Parcel",
                     "using": "default",
-                    "fields": {"weight": "heavy"},
+                    "fields": {"id": 1, "weight": "heavy"},
                 }
             ),
             "taskapp.Parcel.weight in it is not valid",
+        ),
+        (
+            event(
+                x={
+                    "__signalkit__": "instance",
+                    "model": "taskapp.Parcel",
+                    "using": "default",
+                    "fields": {"label": "x"},
+                }
+            ),
+            "has no primary key value",
         ),
     ],
 )

@@ -47,7 +47,9 @@ def db_worker_args(*extra: str) -> list[str]:
     ]
 
 
-def run_db_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_db_worker(
+    env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``db_worker --batch``: every ready task, then exit."""
     return subprocess.run(
         db_worker_args("--batch"),
@@ -55,7 +57,7 @@ def run_db_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
