@@ -125,7 +125,7 @@ def _knob(name: str, default: int) -> int:
 def test_killed_db_worker_loses_no_event_after_recovery(tmp_path: Path) -> None:
     writers, per_writer, kills = (
         _knob("WRITERS", 3),
-        _knob("EVENTS", 120),
+        _knob("EVENTS", 60),
         _knob("KILLS", 4),
     )
     # Where each kill lands: inside the receiver before its effect (the event would be
