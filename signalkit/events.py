@@ -74,6 +74,9 @@ class Carry:
 
 ALL = Carry()
 
+# Decimal, datetime, UUID... to strings, exactly as Django's JSON serializer writes them.
+_CONVERT = DjangoJSONEncoder().default
+
 
 def encode(
     signal: Any, sender: Any, kwargs: dict[str, Any], carry: Carry = ALL
@@ -100,7 +103,6 @@ class _Encoder:
 
     def __init__(self, carry: Carry, path: str, name: str) -> None:
         self.carry, self.path, self.name = carry, path, name
-        self.convert = DjangoJSONEncoder().default
 
     def error(self, problem: str, fix: str = "") -> EncodeError:
         fix = fix or (
@@ -131,7 +133,7 @@ class _Encoder:
     def field_value(self, value: Any, depth: int) -> Any:
         # Decimal, datetime, UUID... become strings, as in Django's JSON serializer.
         try:
-            converted = self.convert(value)
+            converted = _CONVERT(value)
         except TypeError:
             raise self.error(
                 f"a field value of type {type(value).__name__} is not JSON-serialisable"
@@ -160,7 +162,9 @@ class _Encoder:
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, str):
-            return str(value)
+            # The characters, as json.dumps() writes them: str() of a (str, Enum) member
+            # would be its name.
+            return str.__str__(value)
         if isinstance(value, int):
             return int(value)
         if isinstance(value, float):
@@ -196,7 +200,7 @@ class _Encoder:
 
     def key(self, key: Any) -> str:
         if isinstance(key, str):
-            return str(key)
+            return str.__str__(key)
         if isinstance(key, int) and not isinstance(key, bool):
             return str(key)
         raise self.error(
