@@ -54,7 +54,9 @@ def delivery_options(app: Any) -> dict[str, bool]:
     Read from the task, then from ``task_annotations`` as configured now (Celery applies
     them to a task when it binds it, and they override the decorator's values).
     """
-    task = app.tasks[TASK_NAME]
+    task = app.tasks.get(TASK_NAME)
+    if task is None:  # signalkit registers it with every app; a check must not crash
+        return {}
     found = {
         "acks_late": bool(task.acks_late),
         "reject_on_worker_lost": bool(task.reject_on_worker_lost),
