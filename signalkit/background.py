@@ -1,33 +1,46 @@
 """Delivery of ``task=`` receivers: pick the backend, then enqueue in or after the transaction.
 
-With ``django-tasks-db``'s ``DatabaseBackend`` writing to the signal's own database, the
-task row is inserted inside the transaction (an outbox: it commits or rolls back with the
-data). Any other backend is enqueued from ``transaction.on_commit(..., robust=True)``:
-nothing runs for a rolled-back transaction, but a broker that is down at that moment loses
-the event (logged by Django), the usual at-most-once gap of broker queues.
+With ``django-tasks-db``'s ``DatabaseBackend`` writing to the signal's own database and a
+transaction open there, the task row is inserted inside that transaction, in a savepoint
+(an outbox: it commits or rolls back with the data, and a failed insert cannot spoil the
+sender's transaction). Otherwise the event is enqueued once ``using`` commits (at once in
+autocommit), never inside an unrelated transaction that could still roll back.
+
+An enqueue that fails raises to the sender for a receiver without ``robust=True``; a
+robust receiver's failure is logged on the ``signalkit`` logger, without the event's
+values, and only that event is lost.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from signalkit import conf, events, tasks_compat
+from signalkit.naming import signal_name
 
 CELERY = "celery"
+_KEYS = ("backend", "queue_name", "priority", "fields", "exclude")
+
+logger = logging.getLogger("signalkit")
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """Where a ``task=`` receiver is sent: a ``TASKS`` alias (or ``"celery"``) and options."""
+    """Where a ``task=`` receiver is sent (a ``TASKS`` alias or ``"celery"``, options), and
+    which fields of a model instance its events carry."""
 
     backend: str | None = None  # None: SIGNALKIT["TASK_BACKEND"] at send time
     queue_name: str | None = None
     priority: int | None = None
+    carry: events.Carry = events.ALL
 
     @property
     def alias(self) -> str:
@@ -43,61 +56,195 @@ def parse(task: Any, where: str) -> TaskSpec | None:
     if isinstance(task, str) and task:
         return TaskSpec(backend=task)
     if isinstance(task, dict):
-        unknown = set(task) - {"backend", "queue_name", "priority"}
-        if unknown:
-            raise TypeError(
-                f"Receiver option task= on {where} got unknown key {sorted(unknown)[0]!r}; "
-                f"the keys are 'backend', 'queue_name' and 'priority'."
-            )
-        backend, queue, priority = (
-            task.get("backend"),
-            task.get("queue_name"),
-            task.get("priority"),
-        )
-        if backend is not None and not (isinstance(backend, str) and backend):
-            raise TypeError(
-                f"task={{'backend': ...}} on {where} takes a TASKS alias or 'celery', not {backend!r}."
-            )
-        if queue is not None and not (isinstance(queue, str) and queue):
-            raise TypeError(
-                f"task={{'queue_name': ...}} on {where} takes a queue name, not {queue!r}."
-            )
-        if priority is not None and (
-            isinstance(priority, bool) or not isinstance(priority, int)
-        ):
-            raise TypeError(
-                f"task={{'priority': ...}} on {where} takes an int, not {priority!r}."
-            )
-        return TaskSpec(backend, queue, priority)
+        return _parse_dict(task, where)
     raise TypeError(
         f"Receiver option task= on {where} takes True, a TASKS alias, 'celery' or a dict "
-        f"with 'backend', 'queue_name' and 'priority', not {task!r}."
+        f"with 'backend', 'queue_name', 'priority', 'fields' or 'exclude', not {task!r}."
     )
 
 
+def _parse_dict(task: dict[Any, Any], where: str) -> TaskSpec:
+    unknown = set(task) - set(_KEYS)
+    if unknown:
+        raise TypeError(
+            f"Receiver option task= on {where} got unknown key {sorted(map(str, unknown))[0]!r}; "
+            f"the keys are 'backend', 'queue_name', 'priority', 'fields' and 'exclude'."
+        )
+    backend, queue, priority = (
+        task.get("backend"),
+        task.get("queue_name"),
+        task.get("priority"),
+    )
+    if backend is not None and not (isinstance(backend, str) and backend):
+        raise TypeError(
+            f"task={{'backend': ...}} on {where} takes a TASKS alias or 'celery', not {backend!r}."
+        )
+    if queue is not None and not (isinstance(queue, str) and queue):
+        raise TypeError(
+            f"task={{'queue_name': ...}} on {where} takes a queue name, not {queue!r}."
+        )
+    if priority is not None and (
+        isinstance(priority, bool) or not isinstance(priority, int)
+    ):
+        raise TypeError(
+            f"task={{'priority': ...}} on {where} takes an int, not {priority!r}."
+        )
+    if "fields" in task and "exclude" in task:
+        raise TypeError(
+            f"task= on {where} takes 'fields' (the fields an instance carries) or "
+            f"'exclude' (the fields it leaves out), not both."
+        )
+    fields = _names(task, "fields", where) if "fields" in task else None
+    exclude = _names(task, "exclude", where) if "exclude" in task else ()
+    return TaskSpec(backend, queue, priority, events.Carry(fields, exclude))
+
+
+def _names(task: dict[Any, Any], key: str, where: str) -> tuple[str, ...]:
+    names = task[key]
+    if not isinstance(names, (list, tuple)) or not all(
+        isinstance(n, str) and n for n in names
+    ):
+        raise TypeError(
+            f"task={{{key!r}: ...}} on {where} takes a list of field names, such as "
+            f"['id', 'email'], not {names!r}."
+        )
+    return tuple(names)
+
+
 def schedule(
-    receiver_path: str, spec: TaskSpec, signal: Any, sender: Any, kwargs: dict[str, Any]
+    receiver_path: str,
+    spec: TaskSpec,
+    robust: bool,
+    signal: Any,
+    sender: Any,
+    kwargs: dict[str, Any],
 ) -> None:
-    """Serialise one event now (``TypeError`` if it cannot be) and enqueue it."""
-    event = events.encode(signal, sender, kwargs)
+    """Serialise one event now (``TypeError`` if it cannot be) and enqueue it.
+
+    A failure raises, or is logged for a ``robust`` receiver; see the module docstring.
+    """
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    try:
+        event = events.encode(signal, sender, kwargs, spec.carry)
+        enqueue = _enqueuer(receiver_path, event, spec)
+        if (
+            spec.alias != CELERY
+            and is_outbox(spec.alias, using)
+            and transaction.get_connection(using).in_atomic_block
+        ):
+            # A savepoint: a failed insert marks only it for rollback, never the
+            # sender's transaction (which would otherwise roll back without a word).
+            with transaction.atomic(using=using):
+                enqueue()
+            return
+    except Exception as exc:
+        _failed(exc, receiver_path, spec, robust, signal, sender)
+        return
+
+    def enqueue_on_commit() -> None:
+        # A closure, not a partial: were Django ever to log it, only its name shows.
+        try:
+            _outside_unrelated_transactions(enqueue, spec.alias)
+        except Exception as exc:
+            _failed(exc, receiver_path, spec, robust, signal, sender)
+
+    # In autocommit this runs at once, so a non-robust failure reaches the sender. At a
+    # commit, it propagates from the atomic() exit as Django's non-robust callbacks do.
+    transaction.on_commit(enqueue_on_commit, using=using)
+
+
+def _enqueuer(
+    receiver_path: str, event: dict[str, Any], spec: TaskSpec
+) -> Callable[[], Any]:
     if spec.alias == CELERY:
         from signalkit import celery_transport
 
-        enqueue: Callable[[], Any] = functools.partial(
-            celery_transport.send, receiver_path, event, spec
+        return functools.partial(celery_transport.send, receiver_path, event, spec)
+    return functools.partial(_task_for(spec).enqueue, receiver_path, event)
+
+
+def _failed(
+    exc: Exception,
+    receiver_path: str,
+    spec: TaskSpec,
+    robust: bool,
+    signal: Any,
+    sender: Any,
+) -> None:
+    if not robust:
+        if hasattr(exc, "add_note"):  # Python 3.11+
+            exc.add_note(
+                f"signalkit: the event of {signal_name(signal)} for the task= receiver "
+                f"{receiver_path} was not enqueued."
+            )
+        raise exc
+    if isinstance(exc, events.EncodeError):
+        # signalkit's own message: it names the argument, never its value.
+        logger.error(
+            "signalkit: the event of %s from %s for the robust task= receiver %s was not "
+            "enqueued: %s",
+            signal_name(signal),
+            _sender_shown(sender),
+            receiver_path,
+            exc,
         )
-        transaction.on_commit(enqueue, using=using, robust=True)
         return
-    task = _task_for(spec)
-    enqueue = functools.partial(task.enqueue, receiver_path, event)
-    if (
-        is_outbox(spec.alias, using)
-        and transaction.get_connection(using).in_atomic_block
-    ):
+    # A database or broker error message may quote what it was given (PostgreSQL's
+    # CONTEXT line quotes the JSON), so only the error's type and frames are logged.
+    logger.error(
+        "signalkit: the event of %s from %s for the robust task= receiver %s could not be "
+        "enqueued on the backend %r and is lost: %s.%s (message withheld: it may quote "
+        "the event's values).\nTraceback (most recent call last):\n%s",
+        signal_name(signal),
+        _sender_shown(sender),
+        receiver_path,
+        spec.alias,
+        type(exc).__module__,
+        type(exc).__qualname__,
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
+
+
+def _sender_shown(sender: Any) -> str:
+    # A model class by its label; any other sender by its type, which is not a value.
+    meta = getattr(sender, "_meta", None)
+    if isinstance(sender, type) and meta is not None:
+        return str(meta.label)
+    return "any sender" if sender is None else f"a {type(sender).__name__} sender"
+
+
+def _outside_unrelated_transactions(enqueue: Callable[[], Any], alias: str) -> None:
+    """Enqueue now, on a connection of its own when the task database is in a transaction.
+
+    That transaction belongs to other code (``using`` has already committed): joining it
+    would lose the event if it rolled back. A test case's own wrapping transaction is not
+    unrelated: the event stays in the test, as its data does.
+    """
+    database = None if alias == CELERY else task_database(alias)
+    if database is None:
         enqueue()
-    else:
-        transaction.on_commit(enqueue, using=using, robust=True)
+        return
+    blocks = connections[database].atomic_blocks
+    # atomic_blocks and _from_testcase: Django's own record of open atomic() blocks and
+    # of those a TestCase opened (the same in Django 5.2 to 6.1).
+    if not any(not getattr(block, "_from_testcase", False) for block in blocks):
+        enqueue()
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            enqueue()
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=run, name="signalkit-enqueue")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _task_for(spec: TaskSpec) -> Any:
@@ -111,14 +258,19 @@ def _task_for(spec: TaskSpec) -> Any:
     return run_receiver.using(**options)
 
 
-def is_outbox(alias: str, using: str) -> bool:
-    """True when ``alias`` stores tasks in a table on the database ``using``."""
+def task_database(alias: str) -> str | None:
+    """The database ``alias`` stores its tasks in, or ``None`` for a backend without one."""
     backend = tasks_compat.backend(alias)
     if not type(backend).__module__.startswith("django_tasks_db"):
-        return False
+        return None
     from django_tasks_db.models import DBTaskResult
 
-    return router.db_for_write(DBTaskResult) == using
+    return router.db_for_write(DBTaskResult)
+
+
+def is_outbox(alias: str, using: str) -> bool:
+    """True when ``alias`` stores tasks in a table on the database ``using``."""
+    return task_database(alias) == using
 
 
 def backend_class_path(alias: str) -> str:

@@ -142,12 +142,8 @@ def _schedule(
     func = get_func()
     if func is None:
         return
-    try:
-        background.schedule(callable_path(func), task, signal, sender, kwargs)
-    except Exception:
-        if not robust:
-            raise
-        _log_failure(func, signal, sender)
+    # Failures are background's to raise or log: its log lines leave the event's values out.
+    background.schedule(callable_path(func), task, robust, signal, sender, kwargs)
 
 
 def _build_sync(

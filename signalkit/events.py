@@ -4,124 +4,376 @@ A model instance travels as its label, database alias and concrete field values,
 the way Django's serializers convert them (``Decimal``, ``datetime``, ``UUID`` and binary
 values survive). Model classes travel as their label, sets as lists. Anything else must
 be JSON already; an argument that is not raises ``TypeError`` naming it, at send time.
+
+Decoding is the worker's side and trusts nothing: an event read from a queue is checked
+shape by shape, and names only models that are installed and databases that are
+configured, or it is refused with :class:`InvalidEvent`.
 """
 
 from __future__ import annotations
 
-import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Model
+from django.db import connections
+from django.db.models import Field, Model
 from django.utils.encoding import is_protected_type
-from django.utils.module_loading import import_string
 
 from signalkit.naming import signal_path
 
 _TAG = "__signalkit__"
 
+#: How deep lists and dicts may nest in an event. Deeper data (or data that contains
+#: itself) is refused with a ``TypeError`` rather than a ``RecursionError``.
+MAX_DEPTH = 100
 
-def encode(signal: Any, sender: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+#: Fields that never travel unless a receiver names them in ``task={"fields": [...]}``:
+#: credentials by their usual names (``password`` is the password hash of every user model
+#: built on ``AbstractBaseUser``; ``session_data`` is Django's session payload).
+HIDDEN_FIELDS = frozenset(
+    {
+        "password",
+        "session_data",
+        "secret",
+        "secret_key",
+        "api_key",
+        "private_key",
+        "access_token",
+        "refresh_token",
+    }
+)
+
+
+class EncodeError(TypeError):
+    """An event that cannot be sent to a ``task=`` receiver; the message names the argument.
+
+    Its messages never quote the event's values, so they are safe to log.
+    """
+
+
+class InvalidEvent(ValueError):
+    """An event read from a queue that is not one signalkit could have written."""
+
+
+@dataclass(frozen=True)
+class Carry:
+    """Which fields of a model instance an event carries.
+
+    ``fields``: only these (the primary key always travels); ``None``: every concrete field
+    but ``exclude`` and :data:`HIDDEN_FIELDS`.
+    """
+
+    fields: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+
+
+ALL = Carry()
+
+# Decimal, datetime, UUID... to strings, exactly as Django's JSON serializer writes them.
+_CONVERT = DjangoJSONEncoder().default
+
+
+def encode(
+    signal: Any, sender: Any, kwargs: dict[str, Any], carry: Carry = ALL
+) -> dict[str, Any]:
     """Turn one send of ``signal`` into a JSON-ready dict, or raise ``TypeError``."""
     path = signal_path(signal)
     if "." not in path or path.startswith("<"):
-        raise TypeError(
+        raise EncodeError(
             f"task= receivers need a signal importable by dotted path; {path} is bound to "
             f"no module attribute."
         )
-    # Each value is checked (or converted) as it is encoded, so the event as a whole is
-    # plain JSON without serialising it once more.
     return {
         "signal": path,
-        "sender": _encode_value(sender, "sender", path),
+        "sender": _Encoder(carry, path, "sender").value(sender, 0),
         "kwargs": {
-            name: _encode_value(value, name, path) for name, value in kwargs.items()
+            name: _Encoder(carry, path, name).value(value, 0)
+            for name, value in kwargs.items()
         },
     }
 
 
-def _encode_value(value: Any, name: str, path: str) -> Any:
-    if isinstance(value, Model):
-        return {_TAG: "instance", **encode_instance(value)}
-    if isinstance(value, type) and issubclass(value, Model):
-        return {_TAG: "model", "model": value._meta.label}
-    if isinstance(value, (set, frozenset)):
-        kind = "frozenset" if isinstance(value, frozenset) else "set"
-        return {_TAG: kind, "items": [_encode_value(v, name, path) for v in value]}
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"Argument {name!r} of {path} cannot be sent to a task= receiver: "
-            f"{type(value).__name__} is not JSON-serialisable. Send JSON-friendly values "
-            f"(or model instances), or drop task= from the receiver."
-        ) from None
-    return value
+class _Encoder:
+    """Encodes one argument, naming it (never its value) in every error."""
 
+    def __init__(self, carry: Carry, path: str, name: str) -> None:
+        self.carry, self.path, self.name = carry, path, name
 
-def encode_instance(instance: Model) -> dict[str, Any]:
-    """Label, alias and concrete field values of a model instance (loaded fields only)."""
-    data = instance.__dict__
-    fields = {}
-    for field in instance._meta.concrete_fields:
-        if field.attname not in data:
-            continue  # deferred: never loaded, so never queried for
-        value = data[field.attname]
-        fields[field.attname] = (
-            value if is_protected_type(value) else field.value_to_string(instance)
+    def error(self, problem: str, fix: str = "") -> EncodeError:
+        fix = fix or (
+            "Send JSON-friendly values (or model instances), or drop task= from the "
+            "receiver."
         )
-    # Decimal and datetime values become strings here, exactly as in Django's serializers.
-    fields = json.loads(json.dumps(fields, cls=DjangoJSONEncoder))
-    return {
-        "model": instance._meta.label,
-        "using": instance._state.db,
-        "fields": fields,
-    }
+        return EncodeError(
+            f"Argument {self.name!r} of {self.path} cannot be sent to a task= receiver: "
+            f"{problem}. {fix}"
+        )
+
+    def value(self, value: Any, depth: int) -> Any:
+        """An argument's value: JSON, with model instances, model classes and sets marked."""
+        return self.plain(value, depth, self.special, reserve=True)
+
+    def special(self, value: Any, depth: int) -> Any:
+        if isinstance(value, Model):
+            return {_TAG: "instance", **self.instance(value)}
+        if isinstance(value, type) and issubclass(value, Model):
+            return {_TAG: "model", "model": value._meta.label}
+        if isinstance(value, (set, frozenset)):
+            if depth >= MAX_DEPTH:
+                raise self.too_deep()
+            kind = "frozenset" if isinstance(value, frozenset) else "set"
+            return {_TAG: kind, "items": [self.value(v, depth + 1) for v in value]}
+        raise self.error(f"{type(value).__name__} is not JSON-serialisable")
+
+    def field_value(self, value: Any, depth: int) -> Any:
+        # Decimal, datetime, UUID... become strings, as in Django's JSON serializer.
+        try:
+            converted = _CONVERT(value)
+        except TypeError:
+            raise self.error(
+                f"a field value of type {type(value).__name__} is not JSON-serialisable"
+            ) from None
+        return self.plain(converted, depth, self.unknown, reserve=False)
+
+    def unknown(self, value: Any, depth: int) -> Any:
+        raise self.error(f"{type(value).__name__} is not JSON-serialisable")
+
+    def too_deep(self) -> EncodeError:
+        return self.error(
+            f"it nests lists or dicts more than {MAX_DEPTH} levels deep (or contains "
+            f"itself)",
+            "Send flatter data.",
+        )
+
+    def plain(
+        self,
+        value: Any,
+        depth: int,
+        leaf: Callable[[Any, int], Any],
+        *,
+        reserve: bool,
+    ) -> Any:
+        """JSON values as plain JSON, checked; anything else goes to ``leaf``."""
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            # The characters, as json.dumps() writes them: str() of a (str, Enum) member
+            # would be its name.
+            return str.__str__(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise self.error(
+                    "it holds a NaN or infinite float, which JSON cannot represent",
+                    "Send None or a string instead.",
+                )
+            return float(value)
+        if not isinstance(value, (list, tuple, dict)):
+            return leaf(value, depth)
+        if depth >= MAX_DEPTH:
+            raise self.too_deep()
+        if not isinstance(value, dict):
+            return [self.plain(v, depth + 1, leaf, reserve=reserve) for v in value]
+        if reserve and _TAG in value:
+            raise self.error(
+                f"a dict in it uses the key {_TAG!r}, which signalkit reserves for its "
+                f"own markers",
+                "Rename that key.",
+            )
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            text = self.key(key)
+            if text in out:
+                raise self.error(
+                    "two keys of one of its dicts become the same string in JSON "
+                    "(such as 1 and '1'), so one would be lost",
+                    "Use distinct string keys.",
+                )
+            out[text] = self.plain(item, depth + 1, leaf, reserve=reserve)
+        return out
+
+    def key(self, key: Any) -> str:
+        if isinstance(key, str):
+            return str.__str__(key)
+        if isinstance(key, int) and not isinstance(key, bool):
+            return str(key)
+        raise self.error(
+            f"a dict in it has a {type(key).__name__} key; JSON keys are strings",
+            "Use str (or int) keys.",
+        )
+
+    def instance(self, instance: Model) -> dict[str, Any]:
+        """Label, alias and the chosen concrete field values (loaded fields only)."""
+        data = instance.__dict__
+        fields: dict[str, Any] = {}
+        for field in self.chosen_fields(type(instance)):
+            if field.attname not in data:
+                continue  # deferred: never loaded, so never queried for
+            value = data[field.attname]
+            non_finite = isinstance(value, float) and not math.isfinite(value)
+            if non_finite or not is_protected_type(value):
+                # As Django's serializers do; a float field's NaN travels as "nan",
+                # which the field's to_python() reads back.
+                value = field.value_to_string(instance)
+            fields[field.attname] = self.plain(
+                value, 1, self.field_value, reserve=False
+            )
+        return {
+            "model": instance._meta.label,
+            "using": instance._state.db,
+            "fields": fields,
+        }
+
+    def chosen_fields(self, model: type[Model]) -> list[Field[Any, Any]]:
+        concrete = list(model._meta.concrete_fields)
+        known = {f.name for f in concrete} | {f.attname for f in concrete}
+        carry, pk = self.carry, model._meta.pk
+        for option, names in (
+            ("fields", carry.fields or ()),
+            ("exclude", carry.exclude),
+        ):
+            for name in names:
+                if name not in known:
+                    raise self.error(
+                        f"task={{{option!r}: [...]}} names {name!r}, which is not a "
+                        f"concrete field of {model._meta.label}",
+                        "Correct the field name.",
+                    )
+                if (
+                    option == "exclude"
+                    and pk is not None
+                    and name in (pk.name, pk.attname)
+                ):
+                    raise self.error(
+                        f"task={{'exclude': [...]}} names the primary key {name!r} of "
+                        f"{model._meta.label}, which always travels",
+                        "Remove it from exclude.",
+                    )
+        if carry.fields is not None:
+            wanted = set(carry.fields)
+            return [
+                f
+                for f in concrete
+                if f.primary_key or f.name in wanted or f.attname in wanted
+            ]
+        dropped = set(carry.exclude)
+        return [
+            f
+            for f in concrete
+            if f.primary_key
+            or not (
+                f.name in dropped or f.attname in dropped or f.name in HIDDEN_FIELDS
+            )
+        ]
 
 
-def decode(event: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
-    """Rebuild ``(signal, sender, kwargs)`` from :func:`encode`'s output."""
-    signal = import_string(event["signal"])
-    sender = _decode_value(event["sender"])
-    kwargs = {name: _decode_value(value) for name, value in event["kwargs"].items()}
-    return signal, sender, kwargs
+def decode(event: Any) -> tuple[str, Any, dict[str, Any]]:
+    """Check an event read from a queue and rebuild ``(signal path, sender, kwargs)``.
+
+    Raise :class:`InvalidEvent` for anything :func:`encode` could not have written, or
+    that names a model that is not installed or a database that is not configured.
+    """
+    if not isinstance(event, dict) or set(event) != {"signal", "sender", "kwargs"}:
+        raise InvalidEvent("it is not a dict with the keys signal, sender and kwargs")
+    path, kwargs = event["signal"], event["kwargs"]
+    if not isinstance(path, str):
+        raise InvalidEvent("its signal is not a dotted path")
+    if not isinstance(kwargs, dict):
+        raise InvalidEvent("its kwargs are not a dict")
+    for name in kwargs:
+        if not isinstance(name, str) or name in ("signal", "sender"):
+            raise InvalidEvent(f"it has the argument name {shown(name)}")
+    sender = _decode_value(event["sender"], 0)
+    return path, sender, {name: _decode_value(v, 0) for name, v in kwargs.items()}
 
 
-def _decode_value(value: Any) -> Any:
-    if not isinstance(value, dict) or _TAG not in value:
+def shown(value: Any) -> str:
+    """A short ``repr`` of a name taken from a queue, for messages (never a value)."""
+    text = repr(value)
+    return text if len(text) <= 120 else f"{text[:117]}..."
+
+
+def _decode_value(value: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise InvalidEvent(f"it nests more than {MAX_DEPTH} levels deep")
+    if value is None or isinstance(value, (str, bool, int, float)):
         return value
+    if isinstance(value, list):
+        return [_decode_value(v, depth + 1) for v in value]
+    if not isinstance(value, dict):
+        raise InvalidEvent(f"it holds a {type(value).__name__}, which JSON cannot")
+    if _TAG not in value:
+        return {k: _decode_value(v, depth + 1) for k, v in value.items()}
     kind = value[_TAG]
-    if kind == "model":
-        return apps.get_model(value["model"])
-    if kind == "instance":
+    if kind == "model" and set(value) == {_TAG, "model"}:
+        return installed_model(value["model"])
+    if kind == "instance" and set(value) == {_TAG, "model", "using", "fields"}:
         return decode_instance(value)
-    items = [_decode_value(v) for v in value["items"]]
-    return frozenset(items) if kind == "frozenset" else set(items)
+    if kind in ("set", "frozenset") and set(value) == {_TAG, "items"}:
+        items = value["items"]
+        if not isinstance(items, list):
+            raise InvalidEvent(f"a {kind} in it has no list of items")
+        decoded = [_decode_value(v, depth + 1) for v in items]
+        try:
+            return frozenset(decoded) if kind == "frozenset" else set(decoded)
+        except TypeError:
+            raise InvalidEvent(f"a {kind} in it holds unhashable items") from None
+    raise InvalidEvent(f"it holds a malformed {_TAG} marker {shown(kind)}")
+
+
+def installed_model(label: Any) -> type[Model]:
+    """The installed model called ``label``, or :class:`InvalidEvent`."""
+    if not isinstance(label, str):
+        raise InvalidEvent("it names a model by something other than its label")
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        raise InvalidEvent(
+            f"it names the model {shown(label)}, which is not installed"
+        ) from None
 
 
 def decode_instance(value: dict[str, Any]) -> Model:
     """The instance as it was sent, as if loaded from its database.
 
-    ``refresh_from_db()`` on it fetches the row as it is now.
+    ``refresh_from_db()`` on it fetches the row as it is now; a field the event did not
+    carry is deferred, so reading it loads its current value.
     """
-    model = apps.get_model(value["model"])
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    names = [name for name in value["fields"] if name in by_attname]
-    values = [by_attname[name].to_python(value["fields"][name]) for name in names]
-    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in names]
-    lookup = dict(zip(names, values, strict=True))
-    instance: Model = model.from_db(
-        value["using"], ordered, [lookup[a] for a in ordered]
-    )
+    model = installed_model(value["model"])
+    using, data = value["using"], value["fields"]
+    if using is not None and (not isinstance(using, str) or using not in connections):
+        raise InvalidEvent(
+            f"an instance of {model._meta.label} in it names the database "
+            f"{shown(using)}, which is not configured"
+        )
+    if not isinstance(data, dict):
+        raise InvalidEvent(
+            f"an instance of {model._meta.label} in it has no field dict"
+        )
+    pk = model._meta.pk
+    if pk is not None and pk.attname not in data:
+        # encode() always sends it; without it the worker could not even reload the row.
+        raise InvalidEvent(
+            f"an instance of {model._meta.label} in it has no primary key value"
+        )
+    # A field that no longer exists (an event queued before a migration) is skipped.
+    names, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.attname not in data:
+            continue
+        try:
+            values.append(field.to_python(data[field.attname]))
+        except (ValidationError, TypeError, ValueError):
+            raise InvalidEvent(
+                f"the value of {model._meta.label}.{field.attname} in it is not valid "
+                f"for that field"
+            ) from None
+        names.append(field.attname)
+    instance: Model = model.from_db(using, names, values)
     return instance
-
-
-def run(receiver_path: str, event: dict[str, Any]) -> Any:
-    """Call the receiver importable at ``receiver_path`` with the rebuilt ``event``."""
-    receiver = import_string(receiver_path)
-    signal, sender, kwargs = decode(event)
-    if iscoroutinefunction(receiver):
-        return async_to_sync(receiver)(signal=signal, sender=sender, **kwargs)
-    return receiver(signal=signal, sender=sender, **kwargs)

@@ -1,8 +1,10 @@
-"""Checks for ``task=`` receivers: ``signalkit.E003``, ``signalkit.E005``, ``signalkit.W003``."""
+"""Checks for ``task=`` receivers: ``signalkit.E003``, ``signalkit.E005``, ``signalkit.W003``,
+and for signalkit's Celery transport: ``signalkit.W004``, ``signalkit.W005``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.util import find_spec
 from typing import Any
 
 from django.apps import AppConfig
@@ -18,6 +20,7 @@ def check_task_receivers(
     """Task receivers a worker could not import, or sent to a backend that cannot run them."""
     messages: list[checks.CheckMessage] = []
     seen_aliases: set[str] = set()
+    celery_owner = None
     for conn in registry.connections():
         spec = background.parse(conn.options.task, conn.describe())
         if spec is None:
@@ -35,11 +38,50 @@ def check_task_receivers(
                 )
             )
         alias = spec.alias
-        if alias == background.CELERY or alias in seen_aliases:
+        if alias == background.CELERY:
+            celery_owner = celery_owner or conn.describe()
+            continue
+        if alias in seen_aliases:
             continue
         seen_aliases.add(alias)
         messages.extend(_check_alias(alias, conn.describe()))
+    if celery_owner is not None and find_spec("celery") is not None:
+        messages.extend(_check_celery(celery_owner))
     return messages
+
+
+def _check_celery(owner: str) -> list[checks.CheckMessage]:
+    from signalkit import celery_transport
+
+    app = celery_transport.project_app()
+    if app is None:
+        return [
+            checks.Warning(
+                f"The {owner} uses task='celery'. {celery_transport.NO_APP} signalkit "
+                f"refuses to send them (an error, or a log line for a robust receiver).",
+                hint=celery_transport.NO_APP_HINT,
+                obj="celery",
+                id="signalkit.W005",
+            )
+        ]
+    off = [
+        name
+        for name, value in celery_transport.delivery_options(app).items()
+        if not value
+    ]
+    if not off:
+        return []
+    return [
+        checks.Warning(
+            f"The Celery app {app.main!r} turns off {' and '.join(off)} for signalkit's "
+            f"task {celery_transport.TASK_NAME!r}: an event whose worker dies while "
+            f"running its receiver is acknowledged, so lost, instead of redelivered.",
+            hint=f"Remove {', '.join(off)} for {celery_transport.TASK_NAME!r} (or '*') "
+            f"from CELERY_TASK_ANNOTATIONS: signalkit sets both to True.",
+            obj=celery_transport.TASK_NAME,
+            id="signalkit.W004",
+        )
+    ]
 
 
 def _importable(path: str, func: Any) -> bool:

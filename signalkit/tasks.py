@@ -1,15 +1,15 @@
 """The one task every ``task=`` receiver runs through, in the worker.
 
 It is a module-level ``django.tasks`` task, so any Tasks backend can import it by its
-dotted path; it imports the user's receiver by dotted path in turn and calls it with the
-event rebuilt from JSON.
+dotted path (queues store that path: it must not move). It runs the receiver an event
+names only if this project connected it with ``task=`` (:mod:`signalkit.worker`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from signalkit import conf, events, tasks_compat
+from signalkit import conf, tasks_compat, worker
 
 tasks_compat.require()
 
@@ -22,4 +22,4 @@ def _default_alias() -> str:
 @tasks_compat.task(backend=_default_alias())
 def run_receiver(receiver_path: str, event: dict[str, Any]) -> None:
     """Run one background receiver for one signal event."""
-    events.run(receiver_path, event)
+    worker.run(receiver_path, event)

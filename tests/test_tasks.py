@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -16,15 +13,14 @@ from typing import Any
 
 import pytest
 from django.core import checks
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.test import override_settings
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import signalkit
-from signalkit import events, registry, tasks_compat
-from tests.taskapp import receivers
+from signalkit import registry, tasks_compat, worker
+from tests.taskapp import procs, receivers
 from tests.taskapp.models import Depot, Parcel
 from tests.testapp.models import Book, Tag
 
@@ -105,7 +101,7 @@ def test_worker_side_rebuilds_values_and_types(
     with django_capture_on_commit_callbacks(execute=True):
         parcel = make_parcel()
     [result] = dummy_results()
-    events.run(*result.args)
+    worker.run(*result.args)
     [got] = receivers.received
     assert got["signal"] is post_save
     assert got["sender"] is Parcel
@@ -133,7 +129,7 @@ def test_update_fields_round_trip_as_a_frozenset(
         parcel.label = "p2"
         parcel.save(update_fields=["label"])
     [result] = dummy_results()
-    events.run(*result.args)
+    worker.run(*result.args)
     assert receivers.received[0]["kwargs"]["update_fields"] == frozenset({"label"})
     assert receivers.received[0]["label"] == "p2"
 
@@ -150,7 +146,7 @@ def test_m2m_changed_passes_model_class_and_pk_set(
     results = dummy_results()
     assert len(results) == 2  # pre_add and post_add
     for result in results:
-        events.run(*result.args)
+        worker.run(*result.args)
     got = receivers.received[1]["kwargs"]
     assert got["action"] == "post_add"
     assert got["model"] is Tag
@@ -267,38 +263,6 @@ def test_async_receiver_runs_in_the_worker() -> None:
 # django-tasks-db: an outbox in the same database, and a real worker process.
 
 
-def _worker_env(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor == "sqlite":
-        env["SIGNALKIT_SQLITE_NAME"] = name
-    else:
-        env["PGDATABASE"] = name
-    env["SIGNALKIT_TEST_OUTPUT"] = str(tmp_path / "out.jsonl")
-    return env
-
-
-def _run_db_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "django",
-            "db_worker",
-            "--batch",
-            "--backend",
-            "db",
-            "--no-startup-delay",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_database_backend_enqueues_inside_the_transaction() -> None:
     connect(receivers.record, task="db")
@@ -327,7 +291,7 @@ def test_database_backend_on_another_database_enqueues_on_commit() -> None:
 def test_db_worker_runs_the_receiver_in_another_process(tmp_path: Path) -> None:
     connect(receivers.record, task="db")
     make_parcel()
-    result = _run_db_worker(_worker_env(tmp_path))
+    result = procs.run_db_worker(procs.worker_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     [line] = (tmp_path / "out.jsonl").read_text().splitlines()
     got = json.loads(line)
@@ -349,7 +313,7 @@ def test_failing_receiver_leaves_a_failed_result_and_spares_the_sender(
     connect(receivers.explode, task="db")
     parcel = make_parcel()  # the sender is unaffected
     assert Parcel.objects.filter(pk=parcel.pk).exists()
-    result = _run_db_worker(_worker_env(tmp_path))
+    result = procs.run_db_worker(procs.worker_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     [row] = DBTaskResult.objects.all()
     assert row.status == "FAILED"
@@ -447,43 +411,12 @@ def test_celery_worker_process_runs_the_receiver(
     celery_app.control.purge()
     connect(receivers.record, task={"backend": "celery", "queue_name": queue})
     make_parcel()
-    env = _worker_env(tmp_path)
     output = tmp_path / "out.jsonl"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tests.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = procs.start(procs.celery_worker_args(queue), procs.worker_env(tmp_path))
     try:
-        deadline = timezone.now() + datetime.timedelta(seconds=60)
-        while timezone.now() < deadline and not output.exists():
-            if worker.poll() is not None:
-                break
-            time.sleep(0.2)
+        procs.wait_for(output.exists, 60, alive=worker)
     finally:
-        worker.terminate()
-        log, _ = worker.communicate(timeout=30)
+        log = procs.stop(worker)
     assert output.exists(), log
     got = json.loads(output.read_text().splitlines()[0])
     assert got["label"] == "p1"
