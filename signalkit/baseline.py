@@ -1,25 +1,17 @@
-"""The baseline of tracked instances: what it keeps, where it is taken, and how it is compared.
+"""The baseline of tracked instances: what it keeps, and how values are compared with it.
 
-Only model classes something tracks are touched. Each gets hooks on ``from_db`` (the
-baseline of every loaded row, read from the row's values, with no ``post_init`` dispatch),
-``refresh_from_db`` (the refreshed fields) and ``save_base`` (the fields a save wrote, once
-it and its ``post_save`` receivers are done). A hook keeps the signature of the method it
-replaces (``functools.wraps``, so ``inspect.signature`` and Django's own checks see the
-original) and calls through it. Checked against Django 5.2, 6.0 and 6.1.
-
-The baseline is a dict on ``instance._state``, replaced and never edited in place, so a
-copy or pickle of the instance keeps its own. Which save is in progress is context-local
-state, never on the instance.
+The baseline is a dict on ``instance._state`` (``{attname: value at load or last save}``),
+replaced and never edited in place, so a copy or pickle of the instance keeps its own.
+Which save is in progress is context-local state, never on the instance. Where baselines
+are taken (the hooks on tracked model classes) is :mod:`signalkit.model_hooks`.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
-import functools
-import inspect
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from decimal import Decimal
 from types import MappingProxyType
@@ -28,11 +20,8 @@ from typing import Any
 from django.core.files.base import File
 from django.db import models
 from django.db.models import DEFERRED, Model
-from django.db.models.query_utils import DeferredAttribute
 
 FIELDS = "_signalkit_tracked"  # on a tracked model class: {attname: field name}
-_HOOKED = "_signalkit_hooks"  # in a class __dict__ once its hooks are in place
-_HOOK = "_signalkit_hook"  # marks signalkit's hook functions
 SNAPSHOT = "signalkit_snapshot"  # on instance._state: {attname: baseline value}
 
 # Values of these exact types cannot be edited in place: kept as they are, never copied.
@@ -130,6 +119,28 @@ def saving(instance: Model) -> Any:
     return _saving.get().get(id(instance), NOT_SAVING)
 
 
+def begin_save(
+    instance: Model, update_fields: Any
+) -> tuple[Any, frozenset[str] | None]:
+    """Mark a save of ``instance`` in progress; returns what :func:`end_save` needs."""
+    written = (
+        None
+        if update_fields is None
+        else frozenset(plan(type(instance)).attnames(update_fields))
+    )
+    return _saving.set({**_saving.get(), id(instance): written}), written
+
+
+def end_save(token: Any) -> None:
+    """The save :func:`begin_save` marked is over (done or failed)."""
+    _saving.reset(token)
+
+
+def saved(instance: Model, written: frozenset[str] | None) -> None:
+    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline."""
+    take(instance, plan(type(instance)).fields if written is None else written)
+
+
 class Plan:
     """What tracking needs to know about one tracked model class, built once per class."""
 
@@ -186,6 +197,11 @@ def plan(cls: type[Model]) -> Plan:
     return found
 
 
+def plans() -> dict[type[Model], Plan]:
+    """The plans built so far, by class (the load hook reads it directly)."""
+    return _plans
+
+
 def forget_plans() -> None:
     """Drop every plan: the fields tracked on some model changed."""
     _plans.clear()
@@ -208,7 +224,8 @@ def take(instance: Model, attnames: Iterable[str]) -> None:
     setattr(state, SNAPSHOT, snapshot)
 
 
-def _row_snapshot(layout: Plan, field_names: Any, values: Any) -> dict[str, Any]:
+def row_snapshot(layout: Plan, field_names: Any, values: Any) -> dict[str, Any]:
+    """The baseline of a row loaded with ``from_db(db, field_names, values)``."""
     if len(values) == layout.width:
         snapshot = {attname: values[index] for attname, index in layout.plain}
         for attname, index in layout.checked:
@@ -277,8 +294,10 @@ def _differs(field: Any, old: Any, new: Any) -> tuple[bool, Any]:
     """Compare values of different types: a change, and the new value as reported."""
     if isinstance(new, File):
         name = new.name or None
-        # A file not yet stored is new content, whatever its name.
-        return (not getattr(new, "_committed", True) or (old or None) != name), name
+        # A file not yet stored (a File assigned, or a FieldFile not committed) is new
+        # content, whatever its name.
+        stored = getattr(new, "_committed", False)
+        return (not stored or (old or None) != name), name
     if old is None or new is None or hasattr(new, "resolve_expression"):
         return True, new
     # "10.00" and Decimal("10.00") are the same row: compare what the field makes of
@@ -287,214 +306,3 @@ def _differs(field: Any, old: Any, new: Any) -> tuple[bool, Any]:
         return bool(field.to_python(old) != field.to_python(new)), new
     except Exception:
         return True, new
-
-
-# Hooks --------------------------------------------------------------------------------
-
-_MISSING: Any = object()
-
-
-def is_installed(cls: type[Model]) -> bool:
-    """True once :func:`install` ran for ``cls`` itself."""
-    return _HOOKED in cls.__dict__
-
-
-def install(cls: type[Model]) -> None:
-    """Put the hooks on ``cls``, unless it already has them (its own or inherited)."""
-    if _HOOKED in cls.__dict__:
-        return
-    setattr(cls, _HOOKED, True)
-    from_db = cls.from_db.__func__  # type: ignore[attr-defined]
-    if not getattr(from_db, _HOOK, False):
-        cls.from_db = classmethod(_from_db_hook(from_db))  # type: ignore[assignment]
-    if not getattr(cls.refresh_from_db, _HOOK, False):
-        cls.refresh_from_db = _refresh_hook(cls.refresh_from_db)  # type: ignore[method-assign]
-    if not getattr(cls.save_base, _HOOK, False):
-        cls.save_base = _save_base_hook(cls.save_base)  # type: ignore[method-assign]
-
-
-def _mark(hook: Callable[..., Any], original: Callable[..., Any]) -> Callable[..., Any]:
-    # __wrapped__ makes inspect.signature() report the original's signature, which
-    # Django reads (6.1 warns about a from_db() without fetch_mode through it); the
-    # original's attributes (alters_data) come along.
-    functools.update_wrapper(hook, original)
-    setattr(hook, _HOOK, True)
-    return hook
-
-
-def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    if original is not Model.from_db.__func__:  # type: ignore[attr-defined]
-        # A model's own from_db() may build the instance from other values than it was
-        # given: take the baseline from the instance it returns.
-        def from_db_override(cls: type[Model], *args: Any, **kwargs: Any) -> Any:
-            instance = original(cls, *args, **kwargs)
-            take(instance, getattr(cls, FIELDS))
-            return instance
-
-        return _mark(from_db_override, original)
-
-    plans = _plans
-
-    # Called for every row loaded: the baseline is read from the row's values, already
-    # converted to Python. Django's signature (fetch_mode exists from 6.1 on and is
-    # passed only when given, so 5.2 and 6.0 refuse it as they would without the hook).
-    def from_db(
-        cls: type[Model],
-        db: str | None,
-        field_names: Any,
-        values: Any,
-        *,
-        fetch_mode: Any = _MISSING,
-    ) -> Any:
-        if fetch_mode is _MISSING:
-            instance = original(cls, db, field_names, values)
-        else:
-            instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
-        layout = plans.get(cls) or plan(cls)
-        if len(values) == layout.width and not layout.checked:
-            instance._state.signalkit_snapshot = {a: values[i] for a, i in layout.plain}
-        else:
-            instance._state.signalkit_snapshot = _row_snapshot(
-                layout, field_names, values
-            )
-        return instance
-
-    return _mark(from_db, original)
-
-
-def _materialised(fields: Any) -> Any:
-    # Django iterates fields= more than once; a one-shot iterable (a generator) would be
-    # empty the second time, here or in Django.
-    if fields is None or isinstance(fields, (list, tuple, set, frozenset)):
-        return fields
-    return list(fields)
-
-
-def _after_refresh(instance: Model, fields: Any) -> None:
-    layout = plan(type(instance))
-    take(instance, layout.fields if fields is None else layout.attnames(fields))
-
-
-def _refresh_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    if original is Model.refresh_from_db:
-
-        def refresh_from_db(
-            self: Model,
-            using: str | None = None,
-            fields: Any = None,
-            from_queryset: Any = None,
-        ) -> None:
-            fields = _materialised(fields)
-            original(self, using, fields, from_queryset)
-            _after_refresh(self, fields)
-
-        return _mark(refresh_from_db, original)
-
-    signature = inspect.signature(original)
-
-    def refresh_from_db_override(self: Model, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        fields = _materialised(bound.arguments.get("fields"))
-        if "fields" in bound.arguments:
-            bound.arguments["fields"] = fields
-        result = original(*bound.args, **bound.kwargs)
-        _after_refresh(self, fields)
-        return result
-
-    return _mark(refresh_from_db_override, original)
-
-
-def _written(instance: Model, update_fields: Any) -> frozenset[str] | None:
-    if update_fields is None:
-        return None
-    return frozenset(plan(type(instance)).attnames(update_fields))
-
-
-def _begin(instance: Model, written: frozenset[str] | None) -> Any:
-    return _saving.set({**_saving.get(), id(instance): written})
-
-
-def _saved(instance: Model, written: frozenset[str] | None) -> None:
-    # Once the save and every post_save receiver are done, what it wrote is the baseline.
-    take(instance, plan(type(instance)).fields if written is None else written)
-
-
-def _save_base_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    if original is Model.save_base:
-
-        def save_base(
-            self: Model,
-            raw: bool = False,
-            force_insert: Any = False,
-            force_update: bool = False,
-            using: str | None = None,
-            update_fields: Any = None,
-        ) -> None:
-            update_fields = _materialised_update_fields(update_fields)
-            written = _written(self, update_fields)
-            token = _begin(self, written)
-            try:
-                original(self, raw, force_insert, force_update, using, update_fields)
-            finally:
-                _saving.reset(token)
-            _saved(self, written)
-
-        return _mark(save_base, original)
-
-    signature = inspect.signature(original)
-
-    def save_base_override(self: Model, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        update_fields = _materialised_update_fields(
-            bound.arguments.get("update_fields")
-        )
-        if "update_fields" in bound.arguments:
-            bound.arguments["update_fields"] = update_fields
-        written = _written(self, update_fields)
-        token = _begin(self, written)
-        try:
-            result = original(*bound.args, **bound.kwargs)
-        finally:
-            _saving.reset(token)
-        _saved(self, written)
-        return result
-
-    return _mark(save_base_override, original)
-
-
-def _materialised_update_fields(update_fields: Any) -> Any:
-    # save() hands save_base() a frozenset; a one-shot iterable passed to save_base()
-    # directly is made one too, before anything iterates it.
-    if update_fields is None or isinstance(
-        update_fields, (list, tuple, set, frozenset)
-    ):
-        return update_fields
-    return frozenset(update_fields)
-
-
-def watch_peer_fetches(cls: type[Model]) -> None:
-    """Give the tracked fields of ``cls`` a baseline when Django 6.1's ``FETCH_PEERS``
-    loads them for a whole queryset: it assigns them, as user code would."""
-    for attname in getattr(cls, FIELDS):
-        descriptor = inspect.getattr_static(cls, attname, None)
-        if not isinstance(descriptor, DeferredAttribute):
-            continue
-        fetch_many = getattr(descriptor, "fetch_many", None)
-        if fetch_many is None or getattr(fetch_many, _HOOK, False):
-            continue  # before Django 6.1, or already watched
-        # On the descriptor object itself: the class's method stays Django's.
-        setattr(descriptor, "fetch_many", _fetch_many_hook(attname, fetch_many))  # noqa: B010
-
-
-def _fetch_many_hook(
-    attname: str, original: Callable[[list[Model]], None]
-) -> Callable[[list[Model]], None]:
-    def fetch_many(instances: list[Model]) -> None:
-        loading = [i for i in instances if attname not in i.__dict__]
-        original(instances)
-        for instance in loading:
-            tracked = getattr(type(instance), FIELDS, None)
-            if tracked and attname in tracked:
-                take(instance, (attname,))
-
-    return _mark(fetch_many, original)

@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import DEFERRED, Model
 from django.utils.encoding import is_protected_type
 
-from signalkit import baseline, senders
+from signalkit import baseline, model_hooks, senders
 from signalkit.baseline import FIELDS
 
 
@@ -74,13 +74,12 @@ def require(model: type[Model], names: list[str] | None) -> None:
     wanted = _resolve_fields(model, names)
     for cls in [model, *senders.subclasses_of(model)]:
         current: dict[str, str] = dict(getattr(cls, FIELDS, {}))
-        if set(wanted) <= set(current) and baseline.is_installed(cls):
+        if set(wanted) <= set(current) and model_hooks.is_installed(cls):
             continue
         current.update(wanted)
         setattr(cls, FIELDS, current)
         baseline.forget_plans()
-        baseline.install(cls)
-        baseline.watch_peer_fetches(cls)
+        model_hooks.install(cls)
 
 
 def _resolve_fields(model: type[Model], names: list[str] | None) -> dict[str, str]:
