@@ -67,6 +67,9 @@ class TextJSONField(models.TextField):  # type: ignore[type-arg]
     def get_prep_value(self, value: Any) -> Any:
         return None if value is None else json.dumps(value)
 
+    def value_to_string(self, obj: Any) -> str:
+        return json.dumps(self.value_from_object(obj))
+
 
 class Stock(models.Model):
     """Fields of many kinds, each compared as its field stores it."""
