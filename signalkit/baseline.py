@@ -11,10 +11,9 @@ from __future__ import annotations
 import copy
 import datetime
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextvars import ContextVar
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
 
 from django.core.files.base import File
@@ -104,19 +103,23 @@ def shown(value: Any) -> Any:
     return value.name if isinstance(value, File) else value
 
 
-# The save in progress, per instance (by id, for the instance the save holds alive): the
-# attnames it writes, or None for all of them. Context-local, so a copy or pickle of an
-# instance made during a save carries nothing of it.
-_saving: ContextVar[Mapping[int, frozenset[str] | None]] = ContextVar(
-    "signalkit_saving", default=MappingProxyType({})
-)
+# The saves in progress in this context, innermost first: (instance, the attnames it
+# writes or None for all of them, the entry of the save around it). Context-local, so a
+# copy or pickle of an instance made during a save carries nothing of it.
+_Saving = tuple[Model, "frozenset[str] | None", Any]
+_saving: ContextVar[_Saving | None] = ContextVar("signalkit_saving")
 NOT_SAVING: Any = object()
 
 
 def saving(instance: Model) -> Any:
     """The attnames the save of ``instance`` in progress writes (``None``: all), or
     :data:`NOT_SAVING`."""
-    return _saving.get().get(id(instance), NOT_SAVING)
+    entry = _saving.get(None)
+    while entry is not None:
+        if entry[0] is instance:
+            return entry[1]
+        entry = entry[2]
+    return NOT_SAVING
 
 
 def begin_save(
@@ -128,7 +131,7 @@ def begin_save(
         if update_fields is None
         else frozenset(plan(type(instance)).attnames(update_fields))
     )
-    return _saving.set({**_saving.get(), id(instance): written}), written
+    return _saving.set((instance, written, _saving.get(None))), written
 
 
 def end_save(token: Any) -> None:
@@ -252,7 +255,13 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
     data = instance.__dict__
     state = instance._state
     snapshot = getattr(state, SNAPSHOT, None)
-    written = _saving.get().get(id(instance))
+    written = None
+    entry = _saving.get(None)
+    while entry is not None:
+        if entry[0] is instance:
+            written = entry[1]
+            break
+        entry = entry[2]
     found: dict[str, tuple[Any, Any]] = {}
     if snapshot is None or (state.adding and not snapshot):
         # Never loaded or saved: every value is new, except a None (an unsaved

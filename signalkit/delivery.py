@@ -199,7 +199,7 @@ def _build_sync(
         if on_commit:
             transaction.on_commit(
                 # Answers changes() there as at send time, for a tracked instance.
-                tracking.deferred(
+                tracking.answering_later(
                     functools.partial(run, signal, sender, kwargs, key),
                     kwargs.get("instance"),
                 ),
@@ -279,7 +279,7 @@ def _build_async(
         # thread-sensitive), so it sees the transaction the sender is in.
         if not transaction.get_connection(using).in_atomic_block:
             return False
-        callback = tracking.deferred(callback, instance)
+        callback = tracking.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -256,14 +255,14 @@ def _kept(value: Any) -> Any:
 
 
 # Instances whose answers come from a frozen record in this context, by id.
-_answers: ContextVar[Mapping[int, tuple[Model, Frozen]]] = ContextVar(
-    "signalkit_answers", default=MappingProxyType({})
+_answers: ContextVar[dict[int, tuple[Model, Frozen]] | None] = ContextVar(
+    "signalkit_answers"
 )
 
 
 def _answer(instance: Model) -> Frozen | None:
-    answers = _answers.get()
-    if not answers:
+    answers = _answers.get(None)
+    if answers is None:
         return None
     entry = answers.get(id(instance))
     if entry is None or entry[0] is not instance:
@@ -280,14 +279,16 @@ def answering_from(instance: Model, frozen: Frozen | None) -> Iterator[None]:
     if frozen is None:
         yield
         return
-    token = _answers.set({**_answers.get(), id(instance): (instance, frozen)})
+    token = _answers.set(
+        {**(_answers.get(None) or {}), id(instance): (instance, frozen)}
+    )
     try:
         yield
     finally:
         _answers.reset(token)
 
 
-def deferred(callback: Callable[[], Any], instance: Any) -> Callable[[], Any]:
+def answering_later(callback: Callable[[], Any], instance: Any) -> Callable[[], Any]:
     """``callback``, to be called later, answering for ``instance`` as it would now.
 
     For a receiver's call that ``on_commit=True`` defers: the changes of the save that
@@ -310,35 +311,36 @@ def _call_answering(
 
 # The frozen changes as JSON, for task= events ---------------------------------------------
 
-_TAG = "__signalkit__"
 
+def to_json(instance: Model, frozen: Frozen) -> dict[str, dict[str, Any]]:
+    """``frozen``'s changes as ``{field name: {"old": ..., "new": ...}}`` in JSON.
 
-def to_json(instance: Model, frozen: Frozen) -> dict[str, list[Any]]:
-    """``frozen``'s changes as ``{field name: [old, new]}``, each value as JSON.
-
-    Values are encoded as Django's serializers encode them; ``DEFERRED`` as a tagged
-    dict. A value that cannot be (an expression) raises ``TypeError`` naming the field.
+    Values are encoded as Django's serializers encode them. ``"old"`` is left out for a
+    field whose old value was never loaded (``DEFERRED``). A value that cannot be encoded
+    (an expression) raises ``TypeError`` naming the field.
     """
     layout = baseline.plan(type(instance))
     tracked: dict[str, str] = getattr(type(instance), FIELDS)
-    return {
-        tracked[attname]: [
-            _encode(layout.fields[attname], old),
-            _encode(layout.fields[attname], new),
-        ]
-        for attname, (old, new) in frozen.changed.items()
-    }
+    encoded: dict[str, dict[str, Any]] = {}
+    for attname, (old, new) in frozen.changed.items():
+        field = layout.fields[attname]
+        change = {"new": _encode(field, new)}
+        if old is not DEFERRED:
+            change["old"] = _encode(field, old)
+        encoded[tracked[attname]] = change
+    return encoded
 
 
-def from_json(model: type[Model], data: Mapping[str, list[Any]]) -> Frozen:
+def from_json(model: type[Model], data: Mapping[str, Mapping[str, Any]]) -> Frozen:
     """The :class:`Frozen` record :func:`to_json` encoded, for an instance of ``model``
-    rebuilt from the values that were sent with it."""
+    rebuilt from the values that were sent with it (which answer for unchanged fields)."""
     layout = baseline.plan(model)
     changed = {}
-    for name, (old, new) in data.items():
+    for name, change in data.items():
         attname = layout.names[name]
         field = layout.fields[attname]
-        changed[attname] = (_decode(field, old), _decode(field, new))
+        old = _decode(field, change["old"]) if "old" in change else DEFERRED
+        changed[attname] = (old, _decode(field, change["new"]))
     return Frozen(changed, None)
 
 
@@ -349,8 +351,6 @@ class _Holder:
 
 
 def _encode(field: Any, value: Any) -> Any:
-    if value is DEFERRED:
-        return {_TAG: "deferred"}
     if hasattr(value, "resolve_expression"):
         raise TypeError(
             f"The change of {field.name!r} cannot be sent to a task= receiver: its new "
@@ -365,6 +365,4 @@ def _encode(field: Any, value: Any) -> Any:
 
 
 def _decode(field: Any, value: Any) -> Any:
-    if isinstance(value, dict) and value.get(_TAG) == "deferred":
-        return DEFERRED
     return None if value is None else field.to_python(value)
