@@ -255,6 +255,7 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
     data = instance.__dict__
     state = instance._state
     snapshot = getattr(state, SNAPSHOT, None)
+    # saving(), inlined: this runs for every changed= receiver of every save.
     written = None
     entry = _saving.get(None)
     while entry is not None:
