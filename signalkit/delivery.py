@@ -194,7 +194,11 @@ def _build_sync(
             return None
         if on_commit:
             transaction.on_commit(
-                functools.partial(run, signal, sender, kwargs, key),
+                # Answers changes() there as at send time, for a tracked instance.
+                tracking.answering_later(
+                    functools.partial(run, signal, sender, kwargs, key),
+                    kwargs.get("instance"),
+                ),
                 using=kwargs.get("using"),
                 robust=robust,
             )
@@ -264,11 +268,14 @@ def _build_async(
         finally:
             _leave(key)
 
-    def defer_if_in_transaction(callback: Callable[[], Any], using: str | None) -> bool:
+    def defer_if_in_transaction(
+        callback: Callable[[], Any], using: str | None, instance: Any
+    ) -> bool:
         # Runs in the thread that owns the database connection (sync_to_async is
         # thread-sensitive), so it sees the transaction the sender is in.
         if not transaction.get_connection(using).in_atomic_block:
             return False
+        callback = tracking.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
 
@@ -288,7 +295,7 @@ def _build_async(
                 async_to_sync(run), signal, sender, kwargs, key
             )
             if await sync_to_async(defer_if_in_transaction)(
-                callback, kwargs.get("using")
+                callback, kwargs.get("using"), kwargs.get("instance")
             ):
                 return None
         return await run(signal, sender, kwargs, key)

@@ -50,17 +50,20 @@ def _listened(model: type[models.Model], *signals: Signal) -> bool:
 class SignalQuerySetMixin(_Base):
     """Mix into a ``QuerySet`` subclass to send signalkit's bulk and queryset signals.
 
-    The sender is ``self.model``: the proxy class for a proxy's queryset. Each method sends
-    and writes inside one ``transaction.atomic(savepoint=False)`` block, so a receiver that
-    raises, before or after the write, leaves nothing written. With no receiver connected
-    for the model, each method is exactly Django's, with the same queries.
+    The sender is ``self.model``: the proxy class for a proxy's queryset. With no receiver
+    connected for the model, each method is exactly Django's, with the same queries. With
+    one, ``bulk_create()`` and ``bulk_update()`` still run exactly Django's statements
+    (``bulk_update()``'s own transaction then also holds its receivers), and ``update()``
+    adds the ``SELECT`` of ``pks`` and a transaction around it and its receivers.
     """
 
     def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         """Django's ``bulk_create()``, sending ``pre_bulk_create`` and ``post_bulk_create``.
 
         Both get the same list of instances, which after the insert carry their primary
-        keys where the database returns them. An empty list sends nothing.
+        keys where the database returns them. An empty list sends nothing. No transaction
+        is added: as with ``save()`` and ``post_save``, a ``post_bulk_create`` receiver that
+        raises outside a transaction leaves the rows written.
         """
         objs = list(objs)
         model = self.model
@@ -68,10 +71,9 @@ class SignalQuerySetMixin(_Base):
             return super().bulk_create(objs, *args, **kwargs)
         self._for_write = True
         using = self.db
-        with transaction.atomic(using=using, savepoint=False):
-            pre_bulk_create.send(sender=model, objs=objs, using=using)
-            super().bulk_create(objs, *args, **kwargs)
-            post_bulk_create.send(sender=model, objs=objs, using=using)
+        pre_bulk_create.send(sender=model, objs=objs, using=using)
+        super().bulk_create(objs, *args, **kwargs)
+        post_bulk_create.send(sender=model, objs=objs, using=using)
         return objs
 
     def bulk_update(
@@ -81,7 +83,8 @@ class SignalQuerySetMixin(_Base):
 
         Both get the list of instances and the tuple of field names. The ``UPDATE``
         statements it runs do not also send ``pre_update``/``post_update``. An empty list
-        sends nothing.
+        sends nothing. The receivers run in the transaction Django's ``bulk_update()``
+        opens anyway, so a receiver that raises leaves nothing written.
         """
         objs = list(objs)
         fields = tuple(fields)
@@ -108,9 +111,10 @@ class SignalQuerySetMixin(_Base):
         """Django's ``update()``, sending ``pre_update`` and ``post_update``.
 
         Only when a receiver is connected for the model does it first read the primary keys
-        of the matching rows, with one ``SELECT`` in the same transaction; otherwise it runs
-        Django's single ``UPDATE`` and sends nothing. ``pre_update`` receivers may change
-        the ``values`` dict they get: the update runs with it as they leave it.
+        of the matching rows, with one ``SELECT``, in one transaction with the ``UPDATE``
+        and the receivers (so a receiver that raises leaves nothing written); otherwise it
+        runs Django's single ``UPDATE`` and sends nothing. ``pre_update`` receivers may
+        change the ``values`` dict they get: the update runs with it as they leave it.
         """
         model = self.model
         if (

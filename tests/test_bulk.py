@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django import VERSION as django_version
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, transaction
@@ -414,11 +415,37 @@ def test_queries_outside_a_transaction(listen: Listen, receivers: bool) -> None:
         assert run == django
     else:
         assert run == {
-            "bulk_create": _in_a_transaction(django["bulk_create"]),
+            # Exactly Django's statements: no transaction of signalkit's own.
+            "bulk_create": django["bulk_create"],
             "bulk_update": _in_a_transaction(django["bulk_update"]),
             "update": ["BEGIN", "SELECT", "UPDATE", "COMMIT"],
         }
+    assert django["bulk_update"] == _in_a_transaction(django["bulk_update"])
     assert django["update"] == ["UPDATE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_create_with_receivers_opens_no_transaction_django_would_not(
+    listen: Listen,
+) -> None:
+    # Django's bulk_create.tests.BulkCreateTransactionTests.test_no_unnecessary_transaction
+    # (6.0+: one INSERT, no transaction), with receivers listening, and its siblings.
+    connection = connections["default"]
+
+    def statements(queryset: Any, pks: list[int | None]) -> list[str]:
+        new = [Item(pk=pk, name="x") for pk in pks]
+        with CaptureQueriesContext(connection) as ctx:
+            queryset.bulk_create(new)
+        return [sql.split()[0] for sql in sqls(ctx)]
+
+    shapes: list[list[int | None]] = [[1000], [None], [2000, None]]
+    django = [statements(QuerySet(model=Item), pks) for pks in shapes]
+    Item.objects.all().delete()
+    listen(signals.pre_bulk_create)
+    listen(signals.post_bulk_create)
+    assert [statements(Item.objects.all(), pks) for pks in shapes] == django
+    if django_version >= (6, 0):  # 5.2's bulk_create() always opens a transaction
+        assert django[:2] == [["INSERT"], ["INSERT"]]
 
 
 @pytest.mark.django_db
@@ -444,12 +471,37 @@ def test_bulk_create_and_bulk_update_add_no_query(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_raising_pre_bulk_create_receiver_stops_the_insert(
+    fail_on: Callable[[DjangoSignal], None],
+) -> None:
+    fail_on(signals.pre_bulk_create)
+    with pytest.raises(Boom):
+        items("a", "b")
+    assert not Item.objects.exists()
+    # Outside a transaction, what the receiver wrote itself is committed, as for pre_save.
+    assert Plain.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_raising_post_bulk_create_receiver_outside_a_transaction_is_like_post_save(
+    fail_on: Callable[[DjangoSignal], None],
+) -> None:
+    # bulk_create() adds no transaction Django would not open, so in autocommit the rows
+    # are written before post_bulk_create, as a row is before post_save.
+    fail_on(signals.post_bulk_create)
+    with pytest.raises(Boom):
+        items("a", "b")
+    assert Item.objects.count() == 2
+    assert Plain.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("signal", [signals.pre_bulk_create, signals.post_bulk_create])
-def test_a_raising_bulk_create_receiver_writes_nothing(
+def test_a_raising_bulk_create_receiver_inside_atomic_writes_nothing(
     fail_on: Callable[[DjangoSignal], None], signal: DjangoSignal
 ) -> None:
     fail_on(signal)
-    with pytest.raises(Boom):
+    with pytest.raises(Boom), transaction.atomic():
         items("a", "b")
     assert not Item.objects.exists()
     assert not Plain.objects.exists()

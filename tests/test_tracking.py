@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import copy
+import pickle
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db.models import DEFERRED
 from django.db.models.signals import post_init, post_save, pre_save
 
 import signalkit
-from signalkit import tracking
+from signalkit import senders, tracking
 from tests.trackapp.models import Customer, GiftOrder, Order, RushOrder, Untracked
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +60,13 @@ def test_foreign_keys_compare_ids_without_queries(
         assert signalkit.previous(order, "customer") is None
 
 
-def test_unsaved_instance_maps_every_field_to_none() -> None:
+def test_unsaved_instance_maps_every_field_but_none_to_none() -> None:
     new = Order(status="new", total=Decimal("1.00"))
     found = signalkit.changes(new)
     assert found["status"] == (None, "new")
     assert found["total"] == (None, Decimal("1.00"))
-    assert set(found) == {"status", "total", "data", "customer", "note"}
+    # customer is None, as it was: not a change.
+    assert set(found) == {"status", "total", "data", "note"}
     assert signalkit.previous(new, "status") is None
 
 
@@ -201,8 +205,6 @@ def test_track_takes_one_model() -> None:
 
 
 def test_a_copy_keeps_its_own_baseline(order: Order) -> None:
-    import copy
-
     twin = copy.copy(order)
     order.status = "paid"
     order.save()
@@ -211,3 +213,122 @@ def test_a_copy_keeps_its_own_baseline(order: Order) -> None:
     assert signalkit.changes(twin) == {}
     twin.status = "paid"
     assert signalkit.changes(twin) == {"status": ("draft", "paid")}
+
+
+# Copies and pickles made during a save ----------------------------------------------------
+
+
+COPIES: dict[str, Any] = {
+    "copy.copy": copy.copy,
+    "copy.deepcopy": copy.deepcopy,
+    "pickle": lambda obj: pickle.loads(pickle.dumps(obj)),
+    "cache": lambda obj: (cache.set("order", obj), cache.get("order"))[1],
+}
+
+
+@pytest.mark.parametrize("make", COPIES.values(), ids=list(COPIES))
+def test_a_copy_made_during_a_save_with_update_fields_behaves_normally(
+    order: Order, make: Any
+) -> None:
+    made: list[Order] = []
+
+    def keep_a_copy(sender: Any, instance: Order, **kwargs: Any) -> None:
+        made.append(make(instance))
+
+    post_save.connect(keep_a_copy, sender=Order)
+    try:
+        order.status = "paid"
+        order.save(update_fields=["status"])
+    finally:
+        post_save.disconnect(keep_a_copy, sender=Order)
+    twin = made[0]
+    # Nothing of the save in progress travelled with the copy.
+    assert not [key for key in vars(twin) if "signalkit" in key]
+    # Its baseline is the one it was copied with, and every later edit is reported,
+    # not only those of the fields that save wrote.
+    assert signalkit.changes(twin) == {"status": ("draft", "paid")}
+    twin.note = "edited later"
+    twin.total = Decimal("99.00")
+    assert signalkit.changes(twin) == {
+        "status": ("draft", "paid"),
+        "note": ("", "edited later"),
+        "total": (Decimal("10.00"), Decimal("99.00")),
+    }
+    twin.save()
+    assert signalkit.changes(twin) == {}
+    again = make(twin)
+    again.note = "edited on the copy of the copy"
+    assert signalkit.changes(again) == {"note": ("edited later", again.note)}
+    # The original moved its own baseline only.
+    assert signalkit.changes(order) == {}
+    order.note = "x"
+    assert signalkit.changes(order) == {"note": ("", "x")}
+
+
+def test_the_saved_instance_keeps_nothing_of_the_save(order: Order) -> None:
+    order.status = "paid"
+    order.save(update_fields=["status"])
+    assert not [key for key in vars(order) if "signalkit" in key]
+    order.note = "later"
+    assert signalkit.changes(order) == {"note": ("", "later")}
+
+
+# Bad arguments ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [123, None, object(), Order(), "shop.*", "trackapp.*"])
+def test_track_says_what_it_takes(bad: Any) -> None:
+    with pytest.raises(TypeError, match="track\\(\\) takes one model class") as error:
+        signalkit.track(bad)
+    assert "subclasses" not in str(error.value)
+    assert repr(bad) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda thing: signalkit.changes(thing), "changes"),
+        (lambda thing: signalkit.has_changed(thing, "status"), "has_changed"),
+        (lambda thing: signalkit.previous(thing, "status"), "previous"),
+    ],
+)
+@pytest.mark.parametrize("thing", [object(), None, "order", 7, Order])
+def test_questions_about_something_not_an_instance_raise_type_error(
+    call: Any, name: str, thing: Any
+) -> None:
+    with pytest.raises(
+        TypeError, match=f"signalkit.{name}\\(\\) takes a model instance"
+    ):
+        call(thing)
+
+
+def test_the_class_instead_of_an_instance_is_named() -> None:
+    with pytest.raises(TypeError, match="not the model class Order"):
+        signalkit.changes(Order)
+
+
+def test_a_field_that_is_not_a_string_raises_type_error(order: Order) -> None:
+    with pytest.raises(TypeError, match="takes a field name"):
+        signalkit.has_changed(order, 3)  # type: ignore[arg-type]
+
+
+# Calling track() again ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("trackapp.Order", ["status", "total", "data", "customer", "note"]),
+        ("trackapp.order", ["note", "status", "total", "data", "customer"]),
+        (Order, ["status"]),
+        ("trackapp.Customer", None),
+    ],
+)
+def test_calling_track_again_keeps_nothing_more(args: tuple[Any, Any]) -> None:
+    model, fields = args
+    signalkit.track(model, fields=fields)
+    before = (len(senders._all), dict(Order._signalkit_tracked))  # type: ignore[attr-defined]
+    for _ in range(1000):
+        signalkit.track(model, fields=fields)
+    assert (len(senders._all), dict(Order._signalkit_tracked)) == before  # type: ignore[attr-defined]
+    assert signalkit.changes(Order.objects.create(status="x")) == {}

@@ -1,0 +1,318 @@
+"""The baseline of tracked instances: what it keeps, and how values are compared with it.
+
+The baseline is a dict on ``instance._state`` (``{attname: value at load or last save}``),
+replaced and never edited in place, so a copy or pickle of the instance keeps its own.
+Which save is in progress is context-local state, never on the instance. Where baselines
+are taken (the hooks on tracked model classes) is :mod:`signalkit.model_hooks`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import uuid
+from collections.abc import Iterable
+from contextvars import ContextVar
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import File
+from django.db import models
+from django.db.models import DEFERRED, Model
+
+FIELDS = "_signalkit_tracked"  # on a tracked model class: {attname: field name}
+SNAPSHOT = "signalkit_snapshot"  # on instance._state: {attname: baseline value}
+
+# Values of these exact types cannot be edited in place: kept as they are, never copied.
+_IMMUTABLE_VALUES = frozenset(
+    {
+        str,
+        int,
+        float,
+        bool,
+        complex,
+        bytes,
+        type(None),
+        Decimal,
+        datetime.date,
+        datetime.datetime,
+        datetime.time,
+        datetime.timedelta,
+        uuid.UUID,
+    }
+)
+# Django's own field classes (exactly these, not subclasses, which may convert values
+# to anything in from_db_value) whose loaded values are of the types above, or a file
+# name. A loaded value of any other field is checked by its type.
+_IMMUTABLE_FIELDS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.SmallAutoField,
+        models.BigIntegerField,
+        models.BinaryField,
+        models.BooleanField,
+        models.CharField,
+        models.DateField,
+        models.DateTimeField,
+        models.DecimalField,
+        models.DurationField,
+        models.EmailField,
+        models.FileField,
+        models.FilePathField,
+        models.FloatField,
+        models.GenericIPAddressField,
+        models.ImageField,
+        models.IntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.SlugField,
+        models.SmallIntegerField,
+        models.TextField,
+        models.TimeField,
+        models.URLField,
+        models.UUIDField,
+    }
+)
+
+# A value whose stored form is not known until the database is read again (an
+# expression such as F("n") + 1 that the save left on the instance).
+UNKNOWN: Any = object()
+
+
+def keep(value: Any) -> Any:
+    """The form of ``value`` kept in a baseline: itself, a deep copy, a file's name,
+    or :data:`UNKNOWN`."""
+    if type(value) in _IMMUTABLE_VALUES:
+        return value
+    if isinstance(value, File):
+        # FieldFile.save() renames the instance's own FieldFile in place: keeping the
+        # object would make the old value follow the new one.
+        return value.name
+    if hasattr(value, "resolve_expression"):
+        return UNKNOWN
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value  # cannot be copied: compared with itself, as Django would store it
+
+
+def shown(value: Any) -> Any:
+    """A current value as ``changes()`` reports it: a file as its name."""
+    return value.name if isinstance(value, File) else value
+
+
+# The saves in progress in this context, innermost first: (instance, the attnames it
+# writes or None for all of them, the entry of the save around it). Context-local, so a
+# copy or pickle of an instance made during a save carries nothing of it.
+_Saving = tuple[Model, "frozenset[str] | None", Any]
+_saving: ContextVar[_Saving | None] = ContextVar("signalkit_saving")
+NOT_SAVING: Any = object()
+
+
+def saving(instance: Model) -> Any:
+    """The attnames the save of ``instance`` in progress writes (``None``: all), or
+    :data:`NOT_SAVING`."""
+    entry = _saving.get(None)
+    while entry is not None:
+        if entry[0] is instance:
+            return entry[1]
+        entry = entry[2]
+    return NOT_SAVING
+
+
+def begin_save(
+    instance: Model, update_fields: Any
+) -> tuple[Any, frozenset[str] | None]:
+    """Mark a save of ``instance`` in progress; returns what :func:`end_save` needs."""
+    written = (
+        None
+        if update_fields is None
+        else frozenset(plan(type(instance)).attnames(update_fields))
+    )
+    return _saving.set((instance, written, _saving.get(None))), written
+
+
+def end_save(token: Any) -> None:
+    """The save :func:`begin_save` marked is over (done or failed)."""
+    _saving.reset(token)
+
+
+def saved(instance: Model, written: frozenset[str] | None) -> None:
+    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline."""
+    take(instance, plan(type(instance)).fields if written is None else written)
+
+
+class Plan:
+    """What tracking needs to know about one tracked model class, built once per class."""
+
+    __slots__ = ("checked", "fields", "names", "parent_pks", "plain", "width")
+
+    def __init__(self, cls: type[Model]) -> None:
+        tracked: dict[str, str] = getattr(cls, FIELDS)
+        plain: list[tuple[str, int]] = []
+        checked: list[tuple[str, int]] = []
+        concrete = cls._meta.concrete_fields
+        self.fields: dict[str, Any] = {}
+        for index, field in enumerate(concrete):
+            if field.attname in tracked:
+                self.fields[field.attname] = field
+                immutable = _immutable_field(field)
+                (plain if immutable else checked).append((field.attname, index))
+        # Where each tracked field sits in a full row; values of "checked" fields go
+        # through keep().
+        self.plain = tuple(plain)
+        self.checked = tuple(checked)
+        self.width = len(concrete)
+        # Field names and attnames, as users and Django name fields, to attnames.
+        self.names = {**{n: a for a, n in tracked.items()}, **{a: a for a in tracked}}
+        # A parent's primary key, equal to the child's link to that parent: Django fills
+        # it in from the link when it is read on a row loaded without it.
+        self.parent_pks = tuple(
+            (parent._meta.pk.attname, link.attname)
+            for parent, link in cls._meta.parents.items()
+            if link is not None and parent._meta.pk.attname in tracked
+        )
+
+    def attnames(self, names: Iterable[Any]) -> set[str]:
+        """The tracked attnames among ``names``; other names (reverse relations,
+        untracked fields, anything Django accepts there) are left out."""
+        known = self.names
+        return {known[n] for n in names if isinstance(n, str) and n in known}
+
+
+def _immutable_field(field: Any) -> bool:
+    kind = type(field)
+    if kind is models.ForeignKey or kind is models.OneToOneField:
+        return _immutable_field(field.target_field)
+    return kind in _IMMUTABLE_FIELDS
+
+
+_plans: dict[type[Model], Plan] = {}
+
+
+def plan(cls: type[Model]) -> Plan:
+    """The :class:`Plan` of a tracked model class."""
+    found = _plans.get(cls)
+    if found is None:
+        found = _plans[cls] = Plan(cls)
+    return found
+
+
+def plans() -> dict[type[Model], Plan]:
+    """The plans built so far, by class (the load hook reads it directly)."""
+    return _plans
+
+
+def forget_plans() -> None:
+    """Drop every plan: the fields tracked on some model changed."""
+    _plans.clear()
+
+
+def take(instance: Model, attnames: Iterable[str]) -> None:
+    """Make the current values of ``attnames`` (those loaded) the baseline."""
+    data = instance.__dict__
+    state = instance._state
+    # A new dict, never an update in place: copies of the instance (copy.copy, pickling)
+    # share the old one, and their baseline must not move with this instance's.
+    snapshot = dict(getattr(state, SNAPSHOT, None) or ())
+    for attname in attnames:
+        if attname in data:
+            value = keep(data[attname])
+            if value is UNKNOWN:
+                snapshot.pop(attname, None)
+            else:
+                snapshot[attname] = value
+    setattr(state, SNAPSHOT, snapshot)
+
+
+def row_snapshot(layout: Plan, field_names: Any, values: Any) -> dict[str, Any]:
+    """The baseline of a row loaded with ``from_db(db, field_names, values)``."""
+    if len(values) == layout.width:
+        snapshot = {attname: values[index] for attname, index in layout.plain}
+        for attname, index in layout.checked:
+            snapshot[attname] = keep(values[index])
+        return snapshot
+    # Deferred fields: values follow field_names, and unloaded fields are left out.
+    loaded = dict(zip(field_names, values, strict=True))
+    snapshot = {
+        attname: keep(loaded[attname])
+        for attname, _ in (*layout.plain, *layout.checked)
+        if attname in loaded
+    }
+    for parent_pk, link in layout.parent_pks:
+        if parent_pk not in loaded and link in loaded:
+            snapshot[parent_pk] = loaded[link]
+    return snapshot
+
+
+def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """``{attname: (old, new)}`` for those of ``attnames`` that differ from the baseline.
+
+    Inside a save, only the fields that save writes count. Never raises for a value.
+    """
+    data = instance.__dict__
+    state = instance._state
+    snapshot = getattr(state, SNAPSHOT, None)
+    # saving(), inlined: this runs for every changed= receiver of every save.
+    written = None
+    entry = _saving.get(None)
+    while entry is not None:
+        if entry[0] is instance:
+            written = entry[1]
+            break
+        entry = entry[2]
+    found: dict[str, tuple[Any, Any]] = {}
+    if snapshot is None or (state.adding and not snapshot):
+        # Never loaded or saved: every value is new, except a None (an unsaved
+        # instance's auto primary key, a null foreign key) where there was none.
+        for attname in attnames:
+            if attname in data and (written is None or attname in written):
+                new = shown(data[attname])
+                if new is not None:
+                    found[attname] = (None, new)
+        return found
+    fields = None
+    for attname in attnames:
+        if attname not in data or (written is not None and attname not in written):
+            continue
+        new = data[attname]
+        if attname not in snapshot:
+            found[attname] = (DEFERRED, shown(new))
+            continue
+        old = snapshot[attname]
+        if old is new:
+            continue
+        if type(old) is type(new):
+            # The common case: a plain comparison, as Django's own equality of values.
+            try:
+                if old != new:
+                    found[attname] = (old, new)
+            except Exception:
+                found[attname] = (old, new)
+            continue
+        if fields is None:
+            fields = plan(type(instance)).fields
+        changed, new = _differs(fields[attname], old, new)
+        if changed:
+            found[attname] = (old, new)
+    return found
+
+
+def _differs(field: Any, old: Any, new: Any) -> tuple[bool, Any]:
+    """Compare values of different types: a change, and the new value as reported."""
+    if isinstance(new, File):
+        name = new.name or None
+        # A file not yet stored (a File assigned, or a FieldFile not committed) is new
+        # content, whatever its name.
+        stored = getattr(new, "_committed", False)
+        return (not stored or (old or None) != name), name
+    if old is None or new is None or hasattr(new, "resolve_expression"):
+        return True, new
+    # "10.00" and Decimal("10.00") are the same row: compare what the field makes of
+    # each. A value the field rejects is a change, never an error.
+    try:
+        return bool(field.to_python(old) != field.to_python(new)), new
+    except Exception:
+        return True, new
