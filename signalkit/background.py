@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.models import Model
 
-from signalkit import conf, events, tasks_compat
+from signalkit import conf, events, tasks_compat, tracking
 from signalkit.naming import signal_name
 
 CELERY = "celery"
@@ -125,7 +126,9 @@ def schedule(
     """
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
     try:
-        event = events.encode(signal, sender, kwargs, spec.carry)
+        event = events.encode(
+            signal, sender, kwargs, spec.carry, _frozen_changes(kwargs, signal)
+        )
         enqueue = _enqueuer(receiver_path, event, spec)
         if (
             spec.alias != CELERY
@@ -151,6 +154,22 @@ def schedule(
     # In autocommit this runs at once, so a non-robust failure reaches the sender. At a
     # commit, it propagates from the atomic() exit as Django's non-robust callbacks do.
     transaction.on_commit(enqueue_on_commit, using=using)
+
+
+def _frozen_changes(
+    kwargs: dict[str, Any], signal: Any
+) -> dict[str, dict[str, Any]] | None:
+    """The tracked changes of the instance sent, frozen now, for the worker's answers."""
+    instance = kwargs.get("instance")
+    if not isinstance(instance, Model):
+        return None
+    frozen = tracking.freeze(instance)
+    if frozen is None:
+        return None
+    try:
+        return tracking.to_json(instance, frozen)
+    except TypeError as exc:  # an expression only the database can evaluate
+        raise events.EncodeError(f"{exc} ({signal_name(signal)})") from None
 
 
 def _enqueuer(

@@ -79,16 +79,25 @@ _CONVERT = DjangoJSONEncoder().default
 
 
 def encode(
-    signal: Any, sender: Any, kwargs: dict[str, Any], carry: Carry = ALL
+    signal: Any,
+    sender: Any,
+    kwargs: dict[str, Any],
+    carry: Carry = ALL,
+    changes: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Turn one send of ``signal`` into a JSON-ready dict, or raise ``TypeError``."""
+    """Turn one send of ``signal`` into a JSON-ready dict, or raise ``TypeError``.
+
+    ``changes`` are the tracked changes of ``kwargs["instance"]`` that the save froze for
+    the receiver (``{field name: {"old": ..., "new": ...}}``, already JSON); only those
+    of fields the event carries travel, so ``carry`` hides their values too.
+    """
     path = signal_path(signal)
     if "." not in path or path.startswith("<"):
         raise EncodeError(
             f"task= receivers need a signal importable by dotted path; {path} is bound to "
             f"no module attribute."
         )
-    return {
+    event = {
         "signal": path,
         "sender": _Encoder(carry, path, "sender").value(sender, 0),
         "kwargs": {
@@ -96,6 +105,14 @@ def encode(
             for name, value in kwargs.items()
         },
     }
+    instance = kwargs.get("instance")
+    if changes and isinstance(instance, Model):
+        encoder = _Encoder(carry, path, "instance")
+        carried = {f.name for f in encoder.chosen_fields(type(instance))}
+        kept = {name: c for name, c in changes.items() if name in carried}
+        if kept:
+            event["changes"] = encoder.plain(kept, 1, encoder.unknown, reserve=False)
+    return event
 
 
 class _Encoder:
@@ -279,8 +296,14 @@ def decode(event: Any) -> tuple[str, Any, dict[str, Any]]:
     Raise :class:`InvalidEvent` for anything :func:`encode` could not have written, or
     that names a model that is not installed or a database that is not configured.
     """
-    if not isinstance(event, dict) or set(event) != {"signal", "sender", "kwargs"}:
-        raise InvalidEvent("it is not a dict with the keys signal, sender and kwargs")
+    if not isinstance(event, dict) or set(event) - {"changes"} != {
+        "signal",
+        "sender",
+        "kwargs",
+    }:
+        raise InvalidEvent(
+            "it is not a dict with the keys signal, sender and kwargs (and changes)"
+        )
     path, kwargs = event["signal"], event["kwargs"]
     if not isinstance(path, str):
         raise InvalidEvent("its signal is not a dotted path")

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.dispatch import Signal
 
-from signalkit import events, registry
+from signalkit import events, registry, tracking
+from signalkit.baseline import FIELDS
 
 logger = logging.getLogger("signalkit")
 
@@ -34,6 +38,7 @@ def run(receiver_path: Any, event: Any) -> Any:
     """
     try:
         receiver, signal, sender, kwargs = _accept(receiver_path, event)
+        answering = _answering(event.get("changes"), kwargs.get("instance"))
     except (EventRefused, events.InvalidEvent) as exc:
         message = (
             f"signalkit refused a background event for receiver "
@@ -41,9 +46,44 @@ def run(receiver_path: Any, event: Any) -> Any:
         )
         logger.error("%s", message)
         raise EventRefused(message) from None
-    if iscoroutinefunction(receiver):
-        return async_to_sync(receiver)(signal=signal, sender=sender, **kwargs)
-    return receiver(signal=signal, sender=sender, **kwargs)
+    with answering:
+        if iscoroutinefunction(receiver):
+            return async_to_sync(receiver)(signal=signal, sender=sender, **kwargs)
+        return receiver(signal=signal, sender=sender, **kwargs)
+
+
+def _answering(changes: Any, instance: Any) -> AbstractContextManager[None]:
+    """Make ``changes()`` and ``previous()`` of ``instance`` answer for the save that
+    sent the event, as they did when it was enqueued."""
+    if changes is None:
+        return nullcontext()
+    if not isinstance(instance, Model) or not isinstance(changes, dict):
+        raise events.InvalidEvent("its changes belong to no instance")
+    model = type(instance)
+    if not getattr(model, FIELDS, None):
+        # Nothing tracks the model in this process, so nobody can ask for its changes.
+        return nullcontext()
+    for name, change in changes.items():
+        if (
+            not isinstance(change, dict)
+            or "new" not in change
+            or not set(change) <= {"old", "new"}
+        ):
+            raise events.InvalidEvent(
+                f"its change of {events.shown(name)} is malformed"
+            )
+    try:
+        frozen = tracking.from_json(model, changes)
+    except KeyError as exc:
+        raise events.InvalidEvent(
+            f"it reports a change of {events.shown(exc.args[0])}, which "
+            f"{model._meta.label} does not track here"
+        ) from None
+    except (ValidationError, TypeError, ValueError):
+        raise events.InvalidEvent(
+            f"a changed value of {model._meta.label} in it is not valid for its field"
+        ) from None
+    return tracking.answering_from(instance, frozen)
 
 
 def _accept(receiver_path: Any, event: Any) -> tuple[Any, Signal, Any, dict[str, Any]]:

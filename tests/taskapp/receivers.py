@@ -106,3 +106,21 @@ def touch_marker_task(signal: Any = None, sender: Any = None, **kwargs: Any) -> 
 def not_a_receiver(**kwargs: Any) -> None:
     """A project function that is connected to nothing."""
     touch_marker()
+
+
+def record_changes(signal: Any, sender: Any, instance: Any, **kwargs: Any) -> None:
+    """What changes() and previous() answer for the instance, where the receiver runs."""
+    import signalkit
+
+    line = {
+        "changes": {
+            k: [str(v) for v in pair] for k, pair in signalkit.changes(instance).items()
+        },
+        "previous_label": str(signalkit.previous(instance, "label")),
+        "previous_weight": str(signalkit.previous(instance, "weight")),
+        "pid": os.getpid(),
+    }
+    received.append(line)
+    output = os.environ.get("SIGNALKIT_TEST_OUTPUT")
+    if output:
+        _append_line(output, line)

@@ -16,3 +16,6 @@ signalkit.on_post_save("taskapp.Depot", task="db")(receivers.fault_record)
 # Connected, but not for a worker: without task=, or with task= to another signal.
 signalkit.on_post_save("taskapp.Parcel")(receivers.touch_marker)
 signalkit.receiver(receivers.shipment_priced, task=True)(receivers.touch_marker_task)
+signalkit.on_post_save("taskapp.Parcel", task="db", changed=["label", "weight"])(
+    receivers.record_changes
+)
