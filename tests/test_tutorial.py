@@ -96,6 +96,9 @@ def test_an_ellipsis_in_a_shown_output_stands_for_any_text() -> None:
     assert matches("Traceback:\n  ...\nTypeError: x", "Traceback:\n  a\n  b\nTypeError: x")
     assert not matches("Ran 7 tests in ...s", "Ran 8 tests in 0.012s")
     assert not matches("1", "1\n2")
+    # A longer run of dots is literal: the test runner's one dot per test.
+    assert matches(".......", ".......")
+    assert not matches(".......", "......")
 
 
 @pytest.mark.tutorial

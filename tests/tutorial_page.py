@@ -50,6 +50,7 @@ PROMPT_TIMEOUT = 120  # seconds, for one statement in the shell
 _DIRECTIVE = re.compile(r"^\.\. ([\w-]+)::\s*(.*)$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 _NOT_RUN = re.compile(r"^\.\. not-run:(.*)$")
+_ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 
 
@@ -282,8 +283,10 @@ def _file(block: Block) -> WriteFile:
 
 
 def matches(shown: str, real: str) -> bool:
-    """Whether ``real`` is what the page ``shown``, ``...`` standing for any text."""
-    pattern = ".*?".join(re.escape(part) for part in shown.split("..."))
+    """Whether ``real`` is what the page ``shown``: ``...`` stands for any text (but
+    a longer run of dots, such as the test runner's progress, is taken literally)."""
+    parts = _ELLIPSIS.split(shown)
+    pattern = ".*?".join(re.escape(part) for part in parts)
     return re.fullmatch(pattern, real, re.DOTALL) is not None
 
 
