@@ -168,7 +168,7 @@ def blocks(text: str) -> list[Block]:
         while raw and not raw[0][1].strip():
             raw.pop(0)
         dedented = textwrap.dedent("\n".join(text for _, text in raw)).split("\n")
-        body = [(number, text) for (number, _), text in zip(raw, dedented)]
+        body = [(number, text) for (number, _), text in zip(raw, dedented, strict=True)]
         found.append(
             Block(start + 1, argument.strip(), options, body, _not_run(lines, start))
         )
@@ -293,8 +293,14 @@ def matches(shown: str, real: str) -> bool:
 def clean(output: str) -> str:
     """Output as a reader compares it: no colours, no carriage returns, no trailing
     spaces or blank lines."""
-    output = _ANSI.sub("", output).replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in output.split("\n")).strip("\n")
+    lines = _plain(output).split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def _plain(output: str) -> str:
+    """Terminal output without colours and carriage returns (trailing spaces kept: a
+    prompt ends with one)."""
+    return _ANSI.sub("", output).replace("\r\n", "\n").replace("\r", "")
 
 
 class Terminal:
@@ -313,7 +319,7 @@ class Terminal:
         save = (
             f"{shlex.quote(sys.executable)} -c "
             f"'import json, os, sys; json.dump([os.getcwd(), dict(os.environ)], "
-            f"open(sys.argv[1], \"w\"))' {shlex.quote(str(self._state))}"
+            f'open(sys.argv[1], "w"))\' {shlex.quote(str(self._state))}'
         )
         script = f"{command}\n__status=$?\n{save}\nexit $__status\n"
         result = subprocess.run(
@@ -357,7 +363,12 @@ class Shell:
         os.close(replica)
         self._buffer = ""
         self.transcript = ""
-        self._read_until(lambda text: text.endswith(">>> "))
+        try:
+            # Django's and Python's banners come first; the session starts at the prompt.
+            self._read_until(lambda text: text.endswith(">>> "))
+        except AssertionError:
+            self.close()
+            raise
         self._buffer = ""
 
     def type(self, statement: Statement) -> str:
@@ -369,7 +380,7 @@ class Shell:
                 lambda text: text.endswith(">>> ") or text.endswith("... ")
             )
             self._buffer = ""
-            echoed, _, rest = clean_keep_end(chunk).partition("\n")
+            echoed, _, rest = _plain(chunk).partition("\n")
             if echoed.rstrip() != line.rstrip():
                 raise AssertionError(
                     f"The shell did not echo {line!r} as typed: {chunk!r}"
@@ -379,9 +390,11 @@ class Shell:
                     return clean(rest.removesuffix(">>> "))
                 continue
             if rest.endswith("... "):
-                return clean(rest.removesuffix("... ")) + "\n<the shell wants more input>"
+                return (
+                    clean(rest.removesuffix("... ")) + "\n<the shell wants more input>"
+                )
             return clean(rest.removesuffix(">>> "))
-        raise AssertionError("a statement without lines")  # pragma: no cover
+        raise AssertionError("a statement without lines")
 
     def close(self) -> int:
         """End the session with Ctrl-D, as a reader would; return the exit status."""
@@ -397,7 +410,7 @@ class Shell:
 
     def _read_until(self, done: Callable[[str], bool]) -> str:
         deadline = time.monotonic() + PROMPT_TIMEOUT
-        while not done(clean_keep_end(self._buffer)):
+        while not done(_plain(self._buffer)):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(
@@ -418,12 +431,6 @@ class Shell:
             self._buffer += data
             self.transcript += data
         return self._buffer
-
-
-def clean_keep_end(output: str) -> str:
-    """Like :func:`clean`, but keeping a trailing prompt's space."""
-    output = _ANSI.sub("", output).replace("\r\n", "\n").replace("\r", "")
-    return output
 
 
 def _set_window_size(fd: int) -> None:
