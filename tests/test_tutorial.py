@@ -23,11 +23,13 @@ from tests.tutorial_page import (
     ROOT,
     SHELL_COMMAND,
     Command,
+    Mismatch,
     PageError,
     ShellSession,
     WriteFile,
     follow,
     matches,
+    rewrite,
     steps,
 )
 
@@ -102,6 +104,27 @@ def test_an_ellipsis_in_a_shown_output_stands_for_any_text() -> None:
     # A longer run of dots is literal: the test runner's one dot per test.
     assert matches(".......", ".......")
     assert not matches(".......", "......")
+
+
+def test_stale_outputs_are_rewritten_but_not_the_ones_with_an_ellipsis() -> None:
+    page = (
+        ".. code-block:: console\n\n"
+        "    $ echo one\n    won\n    $ test\n    Ran 1 test in ...s\n    Ok\n\n"
+        ".. code-block:: console\n\n    $ python manage.py shell\n\n"
+        ".. code-block:: pycon\n\n    >>> x = 1\n    >>> x\n    2\n"
+    )
+    stale = [
+        Mismatch(3, 4, "echo", "won", "one"),
+        Mismatch(5, 6, "test", "Ran 1 test in ...s\nOk", "Ran 1 test in 0.1s\nOK"),
+        Mismatch(15, 16, "x = 1", "", "oops\n\nmore"),
+        Mismatch(16, 17, "x", "2", "1"),
+    ]
+    new, left = rewrite(page, stale)
+    assert new == page.replace("    won", "    one").replace(
+        "    >>> x = 1\n    >>> x\n    2",
+        "    >>> x = 1\n    oops\n\n    more\n    >>> x\n    1",
+    )
+    assert left == [stale[1]]
 
 
 @pytest.mark.tutorial

@@ -100,7 +100,8 @@ Step = Command | WriteFile | ShellSession
 class Mismatch:
     """An output that differs from the page."""
 
-    line: int
+    line: int  # of the command or statement
+    output_line: int  # where its shown output starts
     what: str
     shown: str
     real: str
@@ -508,7 +509,13 @@ def follow(
                 )
             if step.output is not None and not matches(step.output, clean(output)):
                 run.mismatches.append(
-                    Mismatch(step.line, f"'$ {step.text}'", step.output, clean(output))
+                    Mismatch(
+                        step.line,
+                        step.line + 1,
+                        f"'$ {step.text}'",
+                        step.output,
+                        clean(output),
+                    )
                 )
         else:
             run.commands.append(SHELL_COMMAND)
@@ -525,6 +532,7 @@ def _type_session(terminal: Terminal, session: ShellSession, run: Run) -> None:
                 run.mismatches.append(
                     Mismatch(
                         statement.line,
+                        statement.line + len(statement.lines),
                         f"the shell's answer to '>>> {statement.lines[0]}'",
                         statement.output,
                         real,
@@ -537,3 +545,21 @@ def _type_session(terminal: Terminal, session: ShellSession, run: Run) -> None:
             f"docs/tutorial.rst line {session.line}: the shell exited with status "
             f"{status}:\n{shell.transcript}"
         )
+
+
+def rewrite(text: str, mismatches: list[Mismatch]) -> tuple[str, list[Mismatch]]:
+    """The page ``text`` with each stale output replaced by the real one, and the
+    mismatches left for a person to fix: those whose shown output has a ``...``, which
+    stands for something that changes from run to run."""
+    lines = text.split("\n")
+    left = []
+    for mismatch in sorted(mismatches, key=lambda m: m.output_line, reverse=True):
+        if _ELLIPSIS.search(mismatch.shown):
+            left.insert(0, mismatch)
+            continue
+        indent = lines[mismatch.line - 1][: -len(lines[mismatch.line - 1].lstrip())]
+        start = mismatch.output_line - 1
+        count = len(mismatch.shown.split("\n")) if mismatch.shown else 0
+        real = mismatch.real.split("\n") if mismatch.real else []
+        lines[start : start + count] = [indent + line if line else "" for line in real]
+    return "\n".join(lines), left
