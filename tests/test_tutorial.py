@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -134,5 +135,5 @@ def test_a_newcomer_can_follow_the_tutorial() -> None:
         run = follow(page_steps, Path(workdir), ROOT, django.__version__)
     assert run.mismatches == [], "\n\n".join(str(m) for m in run.mismatches)
     # Every command of the page ran, the checkout's path in place of the placeholder.
-    assert f"python -m pip install {ROOT}" in run.commands
+    assert f"python -m pip install {shlex.quote(str(ROOT))}" in run.commands
     assert run.commands[-1] == "python manage.py test"
