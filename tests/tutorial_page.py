@@ -19,6 +19,16 @@ The page's conventions, which :func:`steps` enforces:
   the reason is required. Any other code block, ``literalinclude``, ``include`` or ``::``
   literal block is an error: everything the page shows is run.
 * :data:`CHECKOUT_PLACEHOLDER` in a command stands for the checkout of signalkit.
+
+A statement's output cannot start with ``...`` on the line right under it: as in doctest,
+that line is read as a continuation of the statement.
+
+:func:`follow` starts in an empty directory, in the environment of a fresh terminal: this
+machine's, without what tox, pytest or a virtualenv set, and with ``python`` the
+interpreter that runs the test. pip is held to the Django version that runs the test
+(``PIP_CONSTRAINT``), so the tox environment chooses the Python and Django pair. The shell
+gets ``TERM=dumb`` so that the session reads as the page shows it. :func:`rewrite` puts
+the real outputs into the page (``python scripts/docs_outputs.py --tutorial``).
 """
 
 from __future__ import annotations
@@ -557,7 +567,8 @@ def rewrite(text: str, mismatches: list[Mismatch]) -> tuple[str, list[Mismatch]]
         if _ELLIPSIS.search(mismatch.shown):
             left.insert(0, mismatch)
             continue
-        indent = lines[mismatch.line - 1][: -len(lines[mismatch.line - 1].lstrip())]
+        shown_at = lines[mismatch.line - 1]
+        indent = shown_at[: len(shown_at) - len(shown_at.lstrip())]
         start = mismatch.output_line - 1
         count = len(mismatch.shown.split("\n")) if mismatch.shown else 0
         real = mismatch.real.split("\n") if mismatch.real else []
