@@ -534,7 +534,12 @@ def follow(
 
 
 def _type_session(terminal: Terminal, session: ShellSession, run: Run) -> None:
-    shell = Shell(terminal)
+    try:
+        shell = Shell(terminal)
+    except AssertionError as exc:
+        raise AssertionError(
+            f"docs/tutorial.rst line {session.line}: '$ {SHELL_COMMAND}': {exc}"
+        ) from None
     try:
         for statement in session.statements:
             real = shell.type(statement)
