@@ -3,6 +3,12 @@
 The "Seeing your signals" page includes these files, so the docs show what the command
 prints today. ``--check`` compares instead of writing and fails when a file is stale (the
 test suite runs it).
+
+``--tutorial`` follows docs/tutorial.rst in a fresh virtualenv instead (a few minutes),
+and writes the real outputs of its commands and shell sessions into the page. Outputs
+with a ``...`` in them are left to you, with the real output printed. Its check is
+``python -m pytest -m tutorial tests/test_tutorial.py`` (tox's ``tutorial-*``
+environments).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +53,37 @@ def render(arguments: list[str]) -> str:
     return result.stdout
 
 
+def tutorial() -> int:
+    """Follow the tutorial and write its real outputs into it; return the exit status."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    from tests.tutorial_page import PAGE, follow, rewrite, steps
+
+    text = PAGE.read_text()
+    with tempfile.TemporaryDirectory(prefix="signalkit-tutorial-") as workdir:
+        run = follow(steps(text), Path(workdir), ROOT, django.__version__)
+    new, left = rewrite(text, run.mismatches)
+    PAGE.write_text(new)
+    for mismatch in left:
+        print(f"Edit by hand, keeping its '...':\n{mismatch}", file=sys.stderr)
+    print(f"{len(run.mismatches) - len(left)} outputs rewritten in {PAGE.name}.")
+    return 1 if left else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check``, compare) every output file; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if a file is stale")
-    check = parser.parse_args(argv).check
+    parser.add_argument(
+        "--tutorial",
+        action="store_true",
+        help="follow docs/tutorial.rst and write its real outputs into it",
+    )
+    options = parser.parse_args(argv)
+    if options.tutorial:
+        return tutorial()
+    check = options.check
     stale = []
     for name, arguments in COMMANDS.items():
         path = OUTPUTS / name
