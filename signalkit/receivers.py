@@ -115,11 +115,8 @@ def _parse_options(
         _only_on("created", signal_list, (model_signals.post_save,))
     changed = _parse_changed(options.get("changed"), signal_list, where)
     when = options.get("when")
-    if when is not None and not callable(when):
-        raise TypeError(
-            f"Receiver option when= on {where} takes a callable predicate, such as "
-            f"lambda instance, **kwargs: instance.is_active; got {when!r}."
-        )
+    if when is not None:
+        _check_when(when, signal_list, where)
     uid = options.get("dispatch_uid")
     if uid is not None and not isinstance(uid, Hashable):
         raise TypeError(
@@ -148,6 +145,73 @@ def _options(values: dict[str, Any]) -> Options:
     if found is None:
         found = _shared[key] = Options(**values)
     return found
+
+
+# The keyword arguments Django's model signals send besides signal and sender (the same
+# on Django 5.2, 6.0 and 6.1). A signalkit.Signal declares its own with args=.
+_SENT: dict[Signal, tuple[str, ...]] = {
+    model_signals.pre_init: ("args", "kwargs"),
+    model_signals.post_init: ("instance",),
+    model_signals.pre_save: ("instance", "raw", "using", "update_fields"),
+    model_signals.post_save: ("instance", "created", "raw", "using", "update_fields"),
+    model_signals.pre_delete: ("instance", "using", "origin"),
+    model_signals.post_delete: ("instance", "using", "origin"),
+    model_signals.m2m_changed: (
+        "action",
+        "instance",
+        "reverse",
+        "model",
+        "pk_set",
+        "using",
+    ),
+}
+
+
+def _check_when(when: Any, signal_list: list[Signal], where: str) -> None:
+    if not callable(when):
+        raise TypeError(
+            f"Receiver option when= on {where} takes a callable predicate, such as "
+            f"lambda instance, **kwargs: instance.is_active; got {when!r}."
+        )
+    try:
+        signature = _signature(when)
+    except (TypeError, ValueError):  # nothing to inspect (some builtins): trust it
+        return
+    for each in signal_list:
+        sent = _SENT.get(each)
+        if sent is None:
+            sent = getattr(each, "args", None)
+        names = ("signal", "sender", *(sent or ()))
+        try:
+            _bind_by_keyword(signature, names, every=sent is not None)
+        except TypeError as exc:
+            raise TypeError(
+                f"Receiver option when= on {where}: the predicate {callable_path(when)} "
+                f"cannot be called with the receiver's keyword arguments "
+                f"({', '.join(names)}{'' if sent is not None else ', ...'}): {exc}. "
+                f"Accept **kwargs, for example when=lambda instance, **kwargs: "
+                f"instance.is_active."
+            ) from None
+
+
+def _bind_by_keyword(
+    signature: inspect.Signature, names: tuple[str, ...], *, every: bool
+) -> None:
+    """Raise ``TypeError`` unless a call by keyword with ``names`` can bind.
+
+    ``every``: the call passes exactly ``names``; otherwise it may pass more (a signal
+    whose arguments are not known), and only ``names`` are checked.
+    """
+    for parameter in signature.parameters.values():
+        # Signature.bind() lets a keyword fall into **kwargs even where a positional-only
+        # parameter of that name is missing; a real call does not.
+        if (
+            parameter.kind is inspect.Parameter.POSITIONAL_ONLY
+            and parameter.default is inspect.Parameter.empty
+        ):
+            raise TypeError(f"its parameter {parameter.name!r} is positional-only")
+    bind = signature.bind if every else signature.bind_partial
+    bind(**dict.fromkeys(names))
 
 
 def _parse_changed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import inspect
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -263,6 +264,73 @@ def test_boolean_options_take_only_bools(option: str, value: Any) -> None:
 def test_when_must_be_callable() -> None:
     with raises_type_error("when=", "pre_delete"):
         signalkit.on_pre_delete(Author, when=True)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        lambda instance: True,
+        lambda instance, created: True,
+        lambda sender, instance, created, raw, using, update_fields: True,
+        lambda *, instance, missing, **kwargs: True,
+        lambda instance, /, **kwargs: True,
+    ],
+    ids=["one-name", "two-names", "no-signal", "extra-required", "positional-only"],
+)
+def test_when_predicate_that_cannot_take_the_arguments_fails_at_decoration(
+    predicate: Any,
+) -> None:
+    with raises_type_error("when=", "post_save", "**kwargs", "instance"):
+        signalkit.on_post_save(Tag, when=predicate)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        lambda raw, **kw: not raw,
+        lambda **kwargs: True,
+        lambda signal, sender, instance, created, raw, using, update_fields: True,
+        lambda instance, created=False, extra=None, **kw: True,
+        functools.partial(lambda flag, **kw: flag, True),
+    ],
+    ids=["raw-kwargs", "kwargs", "every-name", "defaults", "partial"],
+)
+def test_when_predicates_that_accept_the_arguments(predicate: Any) -> None:
+    _, receive = recorder()
+    signalkit.on_post_save(Tag, when=predicate)(receive)
+
+
+def test_when_predicate_without_a_signature_is_accepted() -> None:
+    _, receive = recorder()
+    with pytest.raises(ValueError):
+        inspect.signature(max)
+    signalkit.receiver(custom, when=max)(receive)
+
+
+def test_when_predicate_is_checked_against_declared_arguments() -> None:
+    declared = signalkit.Signal(args=("order", "amount"))
+    _, receive = recorder()
+    signalkit.receiver(declared, when=lambda order, **kw: True)(receive)
+    with raises_type_error("when=", "order", "amount"):
+        signalkit.receiver(declared, when=lambda order, sender, signal: True)
+
+
+def test_when_predicate_on_a_signal_with_unknown_arguments() -> None:
+    # Only signal and sender are sure to be sent: other names may be too.
+    _, receive = recorder()
+    signalkit.receiver(custom, when=lambda signal, sender, value: value)(receive)
+    signalkit.receiver(custom, when=lambda value, **kwargs: value)(receive)
+    with raises_type_error("when=", "signal, sender, ...", "'signal'"):
+        signalkit.receiver(custom, when=lambda sender, value: value)
+
+
+def test_when_predicate_is_checked_for_each_signal_of_a_list() -> None:
+    with raises_type_error("when=", "post_delete"):
+        signalkit.receiver(
+            [model_signals.post_save, model_signals.post_delete],
+            sender=Tag,
+            when=lambda created, **kw: created,
+        )
 
 
 def test_dispatch_uid_must_be_hashable() -> None:
