@@ -98,7 +98,10 @@ def _parse_string(text: str, subclasses: bool, where: str) -> Target:
     if not dot or not app_label or not model_name or "." in model_name:
         raise ValueError(
             f"sender {text!r} for {where} is not of the form 'app_label.ModelName' (or "
-            f"'app_label.*'); for example 'auth.User' or settings.AUTH_USER_MODEL."
+            f"'app_label.*'): signalkit reads a string sender as a model, named lazily, "
+            f"such as 'auth.User' or settings.AUTH_USER_MODEL. For a sender that is not "
+            f"a model, pass the object the signal is sent with (sender=Checkout), not a "
+            f"string."
         )
     if model_name == "*":
         if subclasses:

@@ -1139,3 +1139,6 @@ def test_names_for_messages() -> None:
     assert naming.is_module_level(recorder)
     anonymous = DjangoSignal()
     assert naming.signal_path(anonymous) == repr(anonymous)
+    assert naming.signal_name(anonymous) == repr(anonymous)
+    holder = {"kept": signalkit.Signal()}
+    assert naming.signal_name(holder["kept"]) == repr(holder["kept"])

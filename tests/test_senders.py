@@ -146,6 +146,20 @@ def test_malformed_string_raises_value_error(text: str) -> None:
         signalkit.receiver(plain, sender=text)
 
 
+def test_plain_string_sender_on_a_custom_signal_names_the_signal() -> None:
+    # Seen in the seeds: a custom signal with sender="sender_name". The message names
+    # the signal by its path, or by its whole repr when it has none.
+    with pytest.raises(ValueError) as bound:
+        signalkit.receiver(plain, sender="sender_name")
+    assert "sender 'sender_name' for plain is not of the form" in str(bound.value)
+    assert "pass the object the signal is sent with" in str(bound.value)
+
+    unbound = DjangoSignal()  # bound to no module attribute
+    with pytest.raises(ValueError) as anonymous:
+        signalkit.receiver(unbound, sender="sender_name")
+    assert f"sender 'sender_name' for {unbound!r} is not" in str(anonymous.value)
+
+
 def test_malformed_string_inside_a_list() -> None:
     with pytest.raises(ValueError, match="'nodot'"):
         signalkit.receiver(plain, sender=[Author, "nodot"])
