@@ -59,30 +59,26 @@ def make_id(obj: object) -> Hashable:
 class _Index:
     """The keys of the live entries of one ``Signal.receivers`` list.
 
-    It is trusted only while the list is the same object, with the same length and the
-    same last entry as when the index last saw it: anything Django or other code does to
-    the list (``connect()`` appends, ``disconnect()`` deletes, the sweep of dead entries
-    replaces the list) changes one of the three, and the index is rebuilt.
+    It is trusted only while the list has the length and the last entry it had when the
+    index last saw it: what Django or other code does to the list (``connect()`` appends,
+    ``disconnect()`` deletes, the sweep of dead entries drops some) changes one of the two,
+    and the index is rebuilt. It keeps keys only, and the last entry, so that it holds on
+    to no receiver that was disconnected behind its back.
     """
 
-    __slots__ = ("keys", "last", "length", "receivers")
+    __slots__ = ("keys", "last", "length")
 
     def __init__(self, receivers: list[Any]) -> None:
-        self.receivers = receivers
-        self.keys: dict[Any, tuple[Any, ...]] = {
-            entry[0]: entry for entry in receivers if not _dead(entry)
-        }
-        self.seen()
+        self.keys = {entry[0] for entry in receivers if not _dead(entry)}
+        self.seen(receivers)
 
-    def seen(self) -> None:
-        self.length = len(self.receivers)
-        self.last = self.receivers[-1] if self.receivers else None
+    def seen(self, receivers: list[Any]) -> None:
+        self.length = len(receivers)
+        self.last = receivers[-1] if receivers else None
 
     def current(self, receivers: list[Any]) -> bool:
-        return (
-            receivers is self.receivers
-            and len(receivers) == self.length
-            and (not receivers or receivers[-1] is self.last)
+        return len(receivers) == self.length and (
+            not receivers or receivers[-1] is self.last
         )
 
 
@@ -97,12 +93,14 @@ def _dead(entry: tuple[Any, ...]) -> bool:
     return sender_ref is not None and sender_ref() is None
 
 
-def _index(signal: Signal) -> _Index:
+def _taken(signal: Signal, lookup: Any) -> tuple[bool, _Index]:
     # Called with signal.lock held.
     index = _indexes.get(signal)
-    if index is None or not index.current(signal.receivers):
+    # A key seen before may belong to an entry that died since (a weakly held receiver
+    # of Django's): look again before refusing.
+    if index is None or not index.current(signal.receivers) or lookup in index.keys:
         index = _indexes[signal] = _Index(signal.receivers)
-    return index
+    return lookup in index.keys, index
 
 
 class _ViaDjango:
@@ -152,17 +150,16 @@ def connect(
     else:  # pragma: no cover - Django 5.2
         entry = (lookup, ref, _is_async(receiver))
     with signal.lock:
-        index = _index(signal)
-        existing = index.keys.get(lookup)
-        if existing is not None and not _dead(existing):
+        taken, index = _taken(signal, lookup)
+        if taken:
             return None
         if signal._dead_receivers and index.length > 2 * len(index.keys) + 64:  # type: ignore[attr-defined]
             # Mostly dead entries: sweep them as Django would, once per doubling.
             signal._clear_dead_receivers()  # type: ignore[attr-defined]
-            index = _index(signal)
+            index = _indexes[signal] = _Index(signal.receivers)
         signal.receivers.append(entry)
-        index.keys[lookup] = entry
-        index.seen()
+        index.keys.add(lookup)
+        index.seen(signal.receivers)
         signal.sender_receivers_cache.clear()
     return entry
 
@@ -181,10 +178,11 @@ def disconnect(signal: Signal, handles: list[Handle], *, collecting: bool) -> No
             signal.disconnect(sender=handle.sender, dispatch_uid=handle.uid)
             continue
         index = _indexes.get(signal)
-        # Single dict operations, safe without the lock: a concurrent connect() of the
-        # same key sees this entry as dead and replaces it, and is not undone here.
-        if index is not None and index.keys.get(handle[0]) is handle:
-            del index.keys[handle[0]]
+        # While the index is current, its key for this entry is this entry's: Django
+        # refuses a second entry with the same key. A single set operation, safe without
+        # the lock.
+        if index is not None and index.current(signal.receivers):
+            index.keys.discard(handle[0])
         if not _dead(handle):
             alive.append(handle)
     if not alive or collecting:

@@ -25,6 +25,7 @@ from django.db.models import Model
 from django.db.models.signals import class_prepared
 
 from signalkit import _internals
+from signalkit.naming import sender_label
 
 Attach = Callable[[Any], None]
 
@@ -151,7 +152,8 @@ class Subscription:
         self.queued: Callable[[type[Model]], None] | None = None
 
     def __repr__(self) -> str:
-        return f"<signalkit {self.owner} for sender {self.target.text!r}>"
+        shown = self.target.text or sender_label(self.target.value)
+        return f"<signalkit {self.owner} for sender {shown!r}>"
 
     @property
     def owner(self) -> str:
