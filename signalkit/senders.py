@@ -283,19 +283,20 @@ def unsubscribe(subs: Sequence[Subscription]) -> None:
     for sub in subs:
         sub.active = False
         _dequeue(sub)
-        waiting = _waiting.get(sub.key)
-        if waiting is not None:
-            waiting.pop(sub, None)
-            if not waiting:
-                del _waiting[sub.key]
         _watchers.pop(sub, None)
         _checked.pop(sub, None)
 
 
 def _dequeue(sub: Subscription) -> None:
+    """Take a lazy string out of whichever queue it waits in."""
     if sub.queued is not None:
         _internals.cancel_lazy_operation(apps, sub.key, sub.queued)
         sub.queued = None
+    waiting = _waiting.get(sub.key)
+    if waiting is not None:
+        waiting.pop(sub, None)
+        if not waiting:
+            del _waiting[sub.key]
 
 
 def _abstract_models() -> dict[tuple[str, str], type[Model]]:
