@@ -36,6 +36,8 @@ class Mute:
     signals: tuple[Signal, ...] | None
     sender: Any = None
     spared: tuple[Signal, ...] = ()
+    #: What activated it (a :class:`signalkit.testing.Muted`), to find it again on exit.
+    owner: Any = None
 
     def covers(self, signal: Signal, sender: Any) -> bool:
         if self.signals is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from functools import cache
 from typing import Any
 
@@ -31,25 +32,77 @@ def _is_number_or_none(value: object) -> bool:
     )
 
 
-#: For each key: a test of the value and the type it describes, for error messages.
-VALIDATORS: dict[str, tuple[Any, str]] = {
-    "AUTODISCOVER": (lambda v: isinstance(v, bool), "bool"),
-    "MODULES": (_is_str_sequence, "list or tuple of str"),
-    "TASK_BACKEND": (lambda v: isinstance(v, str), "str"),
-    "SLOW_RECEIVER_MS": (_is_number_or_none, "int, float or None"),
+def is_module_name(name: str) -> bool:
+    """True for a module name relative to an app: ``"signals"``, ``"signals.handlers"``."""
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
+def module_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a submodule of an app, or ``None`` if it can."""
+    if name.endswith((".py", ".pyc")) and is_module_name(name.rpartition(".")[0]):
+        return (
+            f"{name!r} is a file name: give the module name, "
+            f"{name.rpartition('.')[0]!r}."
+        )
+    if not is_module_name(name):
+        return (
+            f"{name!r} is not a module name: each entry names a submodule of every "
+            f"installed app, as Python identifiers joined by dots, such as 'signals' "
+            f"or 'signals.handlers' (no paths, no leading dot, not empty)."
+        )
+    return None
+
+
+def _modules_value_problem(value: Any) -> str | None:
+    for name in value:
+        problem = module_name_problem(name)
+        if problem is not None:
+            return f"SIGNALKIT['MODULES'] contains {problem}"
+    return None
+
+
+def _milliseconds_value_problem(value: Any) -> str | None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        return (
+            f"SIGNALKIT['SLOW_RECEIVER_MS'] must be a finite number of milliseconds, "
+            f"zero or more, or None; not {value!r}."
+        )
+    return None
+
+
+#: For each key: a test of the value's type, the type it describes (for messages), and a
+#: check of a value of that type returning what is wrong with it, or ``None``.
+VALIDATORS: dict[str, tuple[Any, str, Any]] = {
+    "AUTODISCOVER": (lambda v: isinstance(v, bool), "bool", None),
+    "MODULES": (_is_str_sequence, "list or tuple of str", _modules_value_problem),
+    "TASK_BACKEND": (lambda v: isinstance(v, str), "str", None),
+    "SLOW_RECEIVER_MS": (
+        _is_number_or_none,
+        "int, float or None",
+        _milliseconds_value_problem,
+    ),
 }
 
 
 def is_valid(key: str, value: object) -> bool:
-    """Tell whether ``value`` has the type ``SIGNALKIT[key]`` requires."""
-    test, _ = VALIDATORS[key]
-    return bool(test(value))
+    """Tell whether ``value`` is a valid ``SIGNALKIT[key]``."""
+    return problem(key, value) is None
+
+
+def problem(key: str, value: object) -> str | None:
+    """A sentence saying what is wrong with ``SIGNALKIT[key] = value``, or ``None``."""
+    test, expected, check = VALIDATORS[key]
+    if not test(value):
+        return (
+            f"SIGNALKIT[{key!r}] must be {expected}, not {type(value).__name__} "
+            f"({value!r})."
+        )
+    return None if check is None else check(value)
 
 
 def describe_problem(key: str, value: object) -> str:
-    """A sentence naming a ``SIGNALKIT`` key, the type it needs and the value it has."""
-    _, expected = VALIDATORS[key]
-    return f"SIGNALKIT[{key!r}] must be {expected}, not {type(value).__name__} ({value!r})."
+    """A sentence naming a ``SIGNALKIT`` key, what it needs and the value it has."""
+    return problem(key, value) or f"SIGNALKIT[{key!r}] = {value!r} is valid."
 
 
 def problems() -> list[tuple[str, str, str]]:
@@ -76,11 +129,11 @@ def problems() -> list[tuple[str, str, str]]:
                     f"{hint}The known keys are {known}.",
                 )
             )
-        elif not is_valid(key, item):
+        elif (message := problem(key, item)) is not None:
             found.append(
                 (
                     key,
-                    describe_problem(key, item),
+                    message,
                     f"Set SIGNALKIT[{key!r}] to a {VALIDATORS[key][1]} (default: {DEFAULTS[key]!r}).",
                 )
             )

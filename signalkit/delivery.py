@@ -12,6 +12,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 
 from signalkit import _hooks, background, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
@@ -131,6 +132,32 @@ def _condition(
     return should_run
 
 
+def _manual_transaction(
+    get_func: Callable[[], Any], robust: bool, signal: Any, sender: Any, using: Any
+) -> bool:
+    """True if ``using`` is in manual transaction management (autocommit off, outside
+    ``atomic()``), where Django has no commit to run anything on.
+
+    An ``on_commit=True`` receiver is never run on data that is not committed: a robust
+    one is skipped with an error logged, any other raises ``TransactionManagementError``
+    saying what to do.
+    """
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block or connection.get_autocommit():
+        return False
+    message = (
+        f"signalkit: receiver {callable_path(get_func())} on {signal_name(signal)} "
+        f"(sender {sender_label(sender)}) runs after commit (on_commit=True), but "
+        f"database {connection.alias!r} is in manual transaction management "
+        f"(autocommit off, outside atomic()), where no commit can be waited for. Wrap "
+        f"the write in transaction.atomic(), or turn autocommit back on before it."
+    )
+    if not robust:
+        raise TransactionManagementError(message)
+    logger.error("%s The robust receiver was skipped.", message)
+    return True
+
+
 def _schedule(
     get_func: Callable[[], Any],
     task: background.TaskSpec,
@@ -191,6 +218,10 @@ def _build_sync(
                     return None
         if task is not None:
             _schedule(get_func, task, robust, signal, sender, kwargs)
+            return None
+        if on_commit and _manual_transaction(
+            get_func, robust, signal, sender, kwargs.get("using")
+        ):
             return None
         if on_commit:
             transaction.on_commit(
@@ -269,12 +300,17 @@ def _build_async(
             _leave(key)
 
     def defer_if_in_transaction(
-        callback: Callable[[], Any], using: str | None, instance: Any
+        callback: Callable[[], Any],
+        signal: Any,
+        sender: Any,
+        using: str | None,
+        instance: Any,
     ) -> bool:
         # Runs in the thread that owns the database connection (sync_to_async is
         # thread-sensitive), so it sees the transaction the sender is in.
         if not transaction.get_connection(using).in_atomic_block:
-            return False
+            # Autocommit: run now. Manual transaction management: skip (or raise).
+            return _manual_transaction(get_func, robust, signal, sender, using)
         callback = tracking.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
@@ -295,7 +331,7 @@ def _build_async(
                 async_to_sync(run), signal, sender, kwargs, key
             )
             if await sync_to_async(defer_if_in_transaction)(
-                callback, kwargs.get("using"), kwargs.get("instance")
+                callback, signal, sender, kwargs.get("using"), kwargs.get("instance")
             ):
                 return None
         return await run(signal, sender, kwargs, key)

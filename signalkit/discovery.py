@@ -25,19 +25,21 @@ def autodiscover(modules: Sequence[str] | None = None) -> list[str]:
     name added. Calling it again is harmless: an imported module is not imported twice,
     and receivers are never connected twice.
 
+    Each name is a module name relative to the app (``"signals"``,
+    ``"signals.handlers"``): anything else raises ``ValueError`` (``TypeError`` if
+    ``modules`` is not a list or tuple of strings), and a bad ``SIGNALKIT["MODULES"]``
+    raises ``ImproperlyConfigured``, rather than quietly finding nothing.
+
     Return the dotted paths of the modules found, in import order.
     """
     if modules is None:
         names = conf.get("MODULES")
-        if not conf.is_valid("MODULES", names):
-            raise ImproperlyConfigured(conf.describe_problem("MODULES", names))
+        problem = conf.problem("MODULES", names)
+        if problem is not None:
+            raise ImproperlyConfigured(problem)
     else:
         names = modules
-        if not conf.is_valid("MODULES", names):
-            raise TypeError(
-                f"autodiscover(modules=...) takes a list or tuple of module names, "
-                f"not {names!r}; for example modules=['signals', 'receivers']."
-            )
+        _check_modules_argument(names)
     found = []
     for app_config in apps.get_app_configs():
         for name in names:
@@ -49,6 +51,20 @@ def autodiscover(modules: Sequence[str] | None = None) -> list[str]:
                 logger.debug("signalkit imported %s (app %r)", dotted, app_config.label)
             found.append(dotted)
     return found
+
+
+def _check_modules_argument(names: object) -> None:
+    if not isinstance(names, (list, tuple)) or not all(
+        isinstance(n, str) for n in names
+    ):
+        raise TypeError(
+            f"autodiscover(modules=...) takes a list or tuple of module names, "
+            f"not {names!r}; for example modules=['signals', 'receivers']."
+        )
+    for name in names:
+        problem = conf.module_name_problem(name)
+        if problem is not None:
+            raise ValueError(f"autodiscover(modules=...): {problem}")
 
 
 def _import(dotted: str, label: str, name: str) -> None:

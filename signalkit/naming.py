@@ -56,6 +56,20 @@ def signal_path(signal: object) -> str:
 
     Falls back to the signal's ``repr`` for a signal bound to no module attribute.
     """
+    return _find_path(signal) or repr(signal)
+
+
+def signal_name(signal: object) -> str:
+    """The short name of a signal (``post_save``) for messages.
+
+    A signal bound to no module attribute (created in a function, or kept in a class or
+    a dict) has no name: it is shown by its whole ``repr``.
+    """
+    path = _find_path(signal)
+    return repr(signal) if path is None else path.rpartition(".")[2]
+
+
+def _find_path(signal: object) -> str | None:
     known = _names.get(signal)
     if known is not None:
         return known
@@ -68,19 +82,14 @@ def signal_path(signal: object) -> str:
             return found
     # Scanning every module is slow: after a miss, scan again only once more modules load.
     if _misses.get(signal) == len(sys.modules):
-        return repr(signal)
+        return None
     for module_name in list(sys.modules):
         found = _find_in(module_name, signal)
         if found:
             _names[signal] = found
             return found
     _misses[signal] = len(sys.modules)
-    return repr(signal)
-
-
-def signal_name(signal: object) -> str:
-    """The short name of a signal (``post_save``) for messages."""
-    return signal_path(signal).rpartition(".")[2]
+    return None
 
 
 def sender_label(sender: object) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Hashable, Sequence
+from types import FunctionType
 from typing import Any, TypeVar
 
 from django.db.models import signals as model_signals
@@ -39,12 +40,11 @@ def receiver(
     the original function, still directly callable.
     """
     signal_list = _signal_list(signal)
-    opts = _parse_options(options, signal_list)
-    targets = senders.parse(
-        sender, subclasses=opts.subclasses, where=_where(signal_list)
-    )
+    where = _where(signal_list)
+    opts = _parse_options(options, signal_list, where)
+    targets = senders.parse(sender, subclasses=opts.subclasses, where=where)
     if opts.changed is not None:
-        _check_changed_senders(targets, _where(signal_list))
+        _check_changed_senders(targets, where)
 
     def decorator(func: F) -> F:
         _check_receiver(func, signal_list)
@@ -85,11 +85,14 @@ def _where(signal_list: list[Signal]) -> str:
     return " and ".join(signal_name(s) for s in signal_list)
 
 
-def _parse_options(options: dict[str, Any], signal_list: list[Signal]) -> Options:
-    names = ", ".join(Options.__dataclass_fields__)
-    where = _where(signal_list)
+def _parse_options(
+    options: dict[str, Any], signal_list: list[Signal], where: str
+) -> Options:
+    if not options:
+        return _DEFAULTS
     for name in options:
         if name not in Options.__dataclass_fields__:
+            names = ", ".join(Options.__dataclass_fields__)
             close = difflib.get_close_matches(
                 name, list(Options.__dataclass_fields__), n=1
             )
@@ -112,18 +115,103 @@ def _parse_options(options: dict[str, Any], signal_list: list[Signal]) -> Option
         _only_on("created", signal_list, (model_signals.post_save,))
     changed = _parse_changed(options.get("changed"), signal_list, where)
     when = options.get("when")
-    if when is not None and not callable(when):
-        raise TypeError(
-            f"Receiver option when= on {where} takes a callable predicate, such as "
-            f"lambda instance, **kwargs: instance.is_active; got {when!r}."
-        )
+    if when is not None:
+        _check_when(when, signal_list, where)
     uid = options.get("dispatch_uid")
     if uid is not None and not isinstance(uid, Hashable):
         raise TypeError(
             f"Receiver option dispatch_uid= on {where} must be hashable, not {uid!r}."
         )
     background.parse(options.get("task", False), where)
-    return Options(**{**options, "changed": changed})
+    return _options({**options, "changed": changed})
+
+
+# Option values that can be shared between decorators: immutable and cheap to compare.
+_SHAREABLE = (bool, str, type(None))
+# One Options object per distinct set of such values (most decorators use a handful).
+_shared: dict[tuple[tuple[str, Any], ...], Options] = {}
+
+
+def _options(values: dict[str, Any]) -> Options:
+    shareable = values.get("dispatch_uid") is None and all(
+        isinstance(v, _SHAREABLE)
+        or (isinstance(v, tuple) and all(isinstance(i, str) for i in v))
+        for v in values.values()
+    )
+    if not shareable:
+        return Options(**values)
+    key = tuple(sorted(values.items()))
+    found = _shared.get(key)
+    if found is None:
+        found = _shared[key] = Options(**values)
+    return found
+
+
+# The keyword arguments Django's model signals send besides signal and sender (the same
+# on Django 5.2, 6.0 and 6.1). A signalkit.Signal declares its own with args=.
+_SENT: dict[Signal, tuple[str, ...]] = {
+    model_signals.pre_init: ("args", "kwargs"),
+    model_signals.post_init: ("instance",),
+    model_signals.pre_save: ("instance", "raw", "using", "update_fields"),
+    model_signals.post_save: ("instance", "created", "raw", "using", "update_fields"),
+    model_signals.pre_delete: ("instance", "using", "origin"),
+    model_signals.post_delete: ("instance", "using", "origin"),
+    model_signals.m2m_changed: (
+        "action",
+        "instance",
+        "reverse",
+        "model",
+        "pk_set",
+        "using",
+    ),
+}
+
+
+def _check_when(when: Any, signal_list: list[Signal], where: str) -> None:
+    if not callable(when):
+        raise TypeError(
+            f"Receiver option when= on {where} takes a callable predicate, such as "
+            f"lambda instance, **kwargs: instance.is_active; got {when!r}."
+        )
+    try:
+        signature = _signature(when)
+    except (TypeError, ValueError):  # nothing to inspect (some builtins): trust it
+        return
+    for each in signal_list:
+        sent = _SENT.get(each)
+        if sent is None:
+            sent = getattr(each, "args", None)
+        names = ("signal", "sender", *(sent or ()))
+        try:
+            _bind_by_keyword(signature, names, every=sent is not None)
+        except TypeError as exc:
+            raise TypeError(
+                f"Receiver option when= on {where}: the predicate {callable_path(when)} "
+                f"cannot be called with the receiver's keyword arguments "
+                f"({', '.join(names)}{'' if sent is not None else ', ...'}): {exc}. "
+                f"Accept **kwargs, for example when=lambda instance, **kwargs: "
+                f"instance.is_active."
+            ) from None
+
+
+def _bind_by_keyword(
+    signature: inspect.Signature, names: tuple[str, ...], *, every: bool
+) -> None:
+    """Raise ``TypeError`` unless a call by keyword with ``names`` can bind.
+
+    ``every``: the call passes exactly ``names``; otherwise it may pass more (a signal
+    whose arguments are not known), and only ``names`` are checked.
+    """
+    for parameter in signature.parameters.values():
+        # Signature.bind() lets a keyword fall into **kwargs even where a positional-only
+        # parameter of that name is missing; a real call does not.
+        if (
+            parameter.kind is inspect.Parameter.POSITIONAL_ONLY
+            and parameter.default is inspect.Parameter.empty
+        ):
+            raise TypeError(f"its parameter {parameter.name!r} is positional-only")
+    bind = signature.bind if every else signature.bind_partial
+    bind(**dict.fromkeys(names))
 
 
 def _parse_changed(
@@ -172,20 +260,29 @@ def _check_receiver(func: Any, signal_list: list[Signal]) -> None:
         raise TypeError(
             f"A receiver for {_where(signal_list)} must be callable, not {func!r}."
         )
-    # Not django.utils.inspect.func_accepts_kwargs: its lru_cache holds the function
-    # strongly, which would keep a weak=True receiver alive.
-    try:
-        parameters = _signature(func).parameters.values()
-    except (TypeError, ValueError):  # no signature to inspect (some builtins)
-        return
-    accepts = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-    if not accepts:
+    if not _accepts_kwargs(func):
         name = getattr(func, "__name__", "receiver")
         raise TypeError(
             f"Receiver {callable_path(func)} must accept **kwargs: "
             f"{signal_name(signal_list[0])} passes signal, sender and its arguments by "
             f"keyword, and may add more. Write def {name}(sender, **kwargs)."
         )
+
+
+def _accepts_kwargs(func: Any) -> bool:
+    if type(func) is FunctionType and not (
+        hasattr(func, "__wrapped__") or hasattr(func, "__signature__")
+    ):
+        # A plain function says so in its code flags: no Signature object to build, and
+        # its annotations are not materialised.
+        return bool(func.__code__.co_flags & inspect.CO_VARKEYWORDS)
+    # Not django.utils.inspect.func_accepts_kwargs: its lru_cache holds the function
+    # strongly, which would keep a weak=True receiver alive.
+    try:
+        parameters = _signature(func).parameters.values()
+    except (TypeError, ValueError):  # no signature to inspect (some builtins)
+        return True
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _check_task_receiver(func: Any, signal_list: list[Signal]) -> None:

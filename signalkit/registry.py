@@ -1,67 +1,137 @@
 """signalkit's own record of every connection it made.
 
 ``disconnect()``, the system checks and ``manage.py signals`` read this record rather
-than Django's ``Signal.receivers`` internals.
+than Django's ``Signal.receivers`` internals. Every lookup is by key, so connecting or
+disconnecting one receiver costs the same however many are connected.
+
+A receiver is never connected twice. What "the same receiver" means:
+
+- A function defined at the top level of a module (or in a class body) is known by the
+  file that defines it and its qualified name, not by its module name: the same file
+  imported under two module names is one receiver. When such a function is decorated
+  and signalkit holds connections for another function object of the same name and file
+  that comes from an earlier execution of that file (a reload, a second import), those
+  earlier connections are undone first, on every signal and whatever their senders. Two
+  functions of the same name defined in one execution of a module stay two receivers.
+- Anything else (closures, lambdas, methods, callable objects, ``functools.partial``) is
+  known by the object itself, so two closures from one factory both connect.
+- Decorating the same object again for the same signal and senders replaces the earlier
+  connection; for other senders it adds one, as stacked decorators do.
 """
 
 from __future__ import annotations
 
+import inspect
+import os
 import weakref
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
+from types import FunctionType
 from typing import Any
 
-# Django's own receiver key, so signalkit keys connections exactly as Django does.
-from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
-
-from signalkit import delivery, senders, tracking
+from signalkit import _internals, delivery, senders, tracking
 from signalkit.naming import callable_path, is_module_level, sender_label, signal_name
 from signalkit.senders import Subscription, Target
 
 
-@dataclass(eq=False)
 class Connection:
     """One decorator application: a receiver on one signal for one sender argument."""
 
-    signal: Any
-    func_ref: Callable[[], Any]
-    path: str
-    targets: list[Target]
-    options: delivery.Options
-    uid: Hashable
-    wrapper: Callable[..., Any] = field(repr=False, default=None)  # type: ignore[assignment]
-    senders: list[Any] = field(default_factory=list)
-    subscriptions: list[Subscription] = field(default_factory=list)
-    connected: bool = True
+    __slots__ = (
+        "__weakref__",
+        "_attached",
+        "_execution",
+        "_ident",
+        "_path",
+        "connected",
+        "func_ref",
+        "options",
+        "signal",
+        "subscriptions",
+        "targets",
+        "uid",
+        "wrapper",
+    )
+
+    def __init__(
+        self,
+        signal: Any,
+        func_ref: Callable[[], Any],
+        targets: list[Target],
+        options: delivery.Options,
+        uid: Hashable,
+        ident: Hashable,
+        execution: tuple[Any, Any] | None,
+    ) -> None:
+        self.signal = signal
+        self.func_ref = func_ref
+        self.targets = targets
+        self.options = options
+        self.uid = uid
+        self._ident = ident
+        # For a module-level function: the module namespace and spec it was created in.
+        self._execution = execution
+        # A weakly held function can disappear: remember its name for the messages.
+        self._path = callable_path(func_ref()) if options.weak else None
+        #: What Django calls; ``None`` once disconnected. Held here only, so that
+        #: dropping it disconnects every sender at once.
+        self.wrapper: Callable[..., Any] | None = None
+        self.subscriptions: Sequence[Subscription] = ()
+        self.connected = True
+        self._attached: list[tuple[Any, _internals.Handle]] = []
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.describe()}>"
 
     @property
     def func(self) -> Any:
         """The user's function, or ``None`` if it was weakly held and is gone."""
         return self.func_ref()
 
+    @property
+    def path(self) -> str:
+        """The receiver's dotted path."""
+        return self._path or callable_path(self.func_ref())
+
+    @property
+    def senders(self) -> list[Any]:
+        """The senders this connection is attached to, in the order they were attached."""
+        return [sender for sender, _ in self._attached]
+
     def attach(self, sender: Any) -> None:
-        if not self.connected or any(s is sender for s in self.senders):
+        """Connect the wrapper for ``sender`` (once), unless its key is taken."""
+        if not self.connected or self.wrapper is None:
             return
-        lookup = (self.uid, _make_id(sender))
-        with self.signal.lock:
-            taken = any(entry[0] == lookup for entry in self.signal.receivers)
-        if taken:
-            # As in Django, the first receiver connected under a dispatch_uid wins; not
-            # recording the sender keeps disconnect() from removing that other receiver.
+        if any(s is sender for s, _ in self._attached):
             return
         if self.options.changed is not None:
             tracking.require(sender, list(self.options.changed))
-        self.senders.append(sender)
-        self.signal.connect(
-            self.wrapper, sender=sender, weak=False, dispatch_uid=self.uid
-        )
+        handle = _internals.connect(self.signal, self.uid, self.wrapper, sender)
+        # None: as in Django, the first receiver connected under a dispatch_uid wins;
+        # not recording the sender keeps disconnect() from removing that other receiver.
+        if handle is not None:
+            self._attached.append((sender, handle))
 
-    def detach(self) -> None:
+    def detach(self, *, collecting: bool = False) -> None:
+        """Disconnect from every sender and take no more models; idempotent.
+
+        ``collecting``: called from a garbage-collection callback, which may run while
+        this thread iterates signalkit's own records; those are then left for a later
+        call to tidy.
+        """
         self.connected = False
-        senders.unsubscribe(self.subscriptions)
-        for sender in self.senders:
-            self.signal.disconnect(sender=sender, dispatch_uid=self.uid)
-        self.senders.clear()
+        if self.wrapper is not None:
+            attached, self._attached = self._attached, []
+            # The entries refer to the wrapper weakly: dropping it disconnects them all.
+            self.wrapper = None
+            handles = [handle for _, handle in attached]
+            _internals.disconnect(self.signal, handles, collecting=collecting)
+        if collecting:
+            for subscription in self.subscriptions:
+                subscription.active = False
+            return
+        subscriptions, self.subscriptions = self.subscriptions, ()
+        senders.unsubscribe(subscriptions)
 
     def describe(self) -> str:
         return f"receiver {self.path!r} on {signal_name(self.signal)}"
@@ -70,70 +140,148 @@ class Connection:
         return [sender_label(s) for s in self.senders]
 
 
-# Replacement keys (signal, receiver, sender argument) of live connections.
-_connections: dict[tuple[Hashable, ...], Connection] = {}
+# Every live connection, in the order they were made (a dict used as an ordered set).
+_connections: dict[Connection, None] = {}
+# Receiver identity (see the module docstring) -> its live connections, usually one.
+_groups: dict[Hashable, list[Connection]] = {}
+# Connections of weakly held receivers that were garbage-collected, still to forget.
+# Filled from garbage-collection callbacks, which must not edit the dicts above: they
+# may run in the middle of an iteration over them.
+_collected: list[Connection] = []
 
 
-def _receiver_key(func: Any) -> Hashable:
-    # A module-level function is known by its dotted path, so a re-imported module
-    # replaces its earlier connections; anything else is known by the object itself.
-    return callable_path(func) if is_module_level(func) else ("object", _make_id(func))
+def identity(func: Any) -> tuple[Hashable, tuple[Any, Any] | None]:
+    """The identity signalkit knows a receiver by, and for a module-level function the
+    execution of its module that created it (see the module docstring)."""
+    inner = _unwrapped(func) if isinstance(func, FunctionType) else func
+    if not (is_module_level(func) and is_module_level(inner)):
+        return ("object", _internals.make_id(func)), None
+    namespace = inner.__globals__
+    execution = (namespace, namespace.get("__spec__"))
+    filename = inner.__code__.co_filename
+    if filename.startswith("<"):  # exec'd or interactive code: no file to go by
+        return ("module", inner.__module__, inner.__qualname__), execution
+    return ("file", _real_path(filename), inner.__qualname__), execution
+
+
+def _unwrapped(func: Any) -> Any:
+    try:
+        return inspect.unwrap(func)
+    except ValueError:  # a __wrapped__ chain that loops
+        return func
+
+
+@lru_cache(maxsize=4096)
+def _real_path(filename: str) -> str:
+    return os.path.normcase(os.path.realpath(filename))
+
+
+def _same_execution(one: tuple[Any, Any] | None, other: tuple[Any, Any] | None) -> bool:
+    if one is None or other is None:
+        return one is other
+    return one[0] is other[0] and one[1] is other[1]
 
 
 def connect(
     func: Any, signal: Any, targets: list[Target], options: delivery.Options
 ) -> Connection:
-    """Connect ``func`` to ``signal`` for ``targets``, replacing an earlier identical one."""
-    key = (id(signal), _receiver_key(func), tuple(t.key for t in targets))
-    previous = _connections.pop(key, None)
-    if previous is not None:
-        previous.detach()
+    """Connect ``func`` to ``signal`` for ``targets`` (see the module docstring for what
+    an earlier connection of the same receiver becomes)."""
+    _forget_collected()
+    ident, execution = identity(func)
+    func_id = _internals.make_id(func)
+    for earlier in list(_groups.get(ident, ())):
+        if not _same_execution(earlier._execution, execution):
+            # The function comes from a new execution of its module: what the earlier
+            # one connected goes, whatever it was connected to.
+            disconnect_connection(earlier)
+        elif (
+            earlier.signal is signal
+            and earlier.func is not None
+            and _internals.make_id(earlier.func) == func_id
+            and _same_targets(earlier.targets, targets)
+        ):
+            disconnect_connection(earlier)
     # Without a dispatch_uid, the connection is keyed exactly as Django keys ``func``
     # itself, so ``signal.disconnect(func, sender=...)`` finds what signalkit connected.
-    uid = options.dispatch_uid or _make_id(func)
+    uid = options.dispatch_uid or func_id
+    conn = Connection(signal, _StrongRef(func), targets, options, uid, ident, execution)
     if options.weak:
-        func_ref: Callable[[], Any] = _weak(func, lambda: disconnect_connection(conn))
-    else:
-        func_ref = _strong(func)
-    conn = Connection(signal, func_ref, callable_path(func), targets, options, uid)
-    conn.wrapper = delivery.build(func_ref, id(func), options)
-    _connections[key] = conn
+        conn.func_ref = _weak(func, weakref.ref(conn))
+    conn.wrapper = delivery.build(conn.func_ref, id(func), options)
+    _connections[conn] = None
+    _groups.setdefault(ident, []).append(conn)
     try:
-        conn.subscriptions = senders.subscribe(targets, conn.attach, conn.describe())
+        conn.subscriptions = (
+            senders.subscribe(targets, conn.attach, conn.describe) or ()
+        )
     except Exception:
         disconnect_connection(conn)
         raise
     return conn
 
 
-def _strong(func: Any) -> Callable[[], Any]:
-    return lambda: func
+def _same_targets(one: list[Target], other: list[Target]) -> bool:
+    return one is other or [t.key for t in one] == [t.key for t in other]
 
 
-def _weak(func: Any, on_death: Callable[[], None]) -> Callable[[], Any]:
+class _StrongRef:
+    """Called like a weak reference, returns the object it holds strongly."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __call__(self) -> Any:
+        return self.obj
+
+
+def _weak(func: Any, conn_ref: weakref.ref[Connection]) -> Callable[[], Any]:
     # The same test as Django's: builtins have __self__ too, but are not bound methods.
     is_method = hasattr(func, "__self__") and hasattr(func, "__func__")
     ref_type = weakref.WeakMethod if is_method else weakref.ref
-    return ref_type(func, lambda _ref: on_death())
+    return ref_type(func, lambda _ref: _on_collected(conn_ref))
+
+
+def _on_collected(conn_ref: weakref.ref[Connection]) -> None:
+    # A garbage-collection callback: it may run while this thread holds a signal's lock
+    # or iterates the registry, so it only drops the wrapper (which disconnects it from
+    # Django without taking any lock) and leaves the bookkeeping to the next call.
+    conn = conn_ref()
+    if conn is None:
+        return
+    conn.detach(collecting=True)
+    _collected.append(conn)
+
+
+def _forget_collected() -> None:
+    while _collected:
+        disconnect_connection(_collected.pop())
 
 
 def disconnect_connection(conn: Connection) -> None:
     """Undo one connection."""
     conn.detach()
-    for key, value in list(_connections.items()):
-        if value is conn:
-            del _connections[key]
+    _connections.pop(conn, None)
+    group = _groups.get(conn._ident)
+    if group is not None and conn in group:
+        group.remove(conn)
+        if not group:
+            del _groups[conn._ident]
 
 
 def disconnect(func: Any) -> bool:
     """Undo every connection signalkit made for ``func``; True if there was any."""
+    _forget_collected()
+    group = _groups.get(identity(func)[0], ())
     # Compared as Django compares receivers: a bound method is a new object on every
     # attribute access, so identity of the method itself would never match.
-    ident = _make_id(func)
+    wanted = _internals.make_id(func)
     found = [
         conn
-        for conn in _connections.values()
-        if conn.func is not None and _make_id(conn.func) == ident
+        for conn in group
+        if conn.func is not None and _internals.make_id(conn.func) == wanted
     ]
     for conn in found:
         disconnect_connection(conn)
@@ -142,4 +290,16 @@ def disconnect(func: Any) -> bool:
 
 def connections() -> list[Connection]:
     """Every live connection, in the order they were made."""
-    return list(_connections.values())
+    _forget_collected()
+    return list(_connections)
+
+
+def connection_for(wrapper: Any) -> Connection | None:
+    """The live connection whose wrapper is ``wrapper``, if any."""
+    func = getattr(wrapper, "__wrapped__", None)
+    candidates: Any
+    if func is not None:
+        candidates = _groups.get(identity(func)[0], ())
+    else:  # a weakly held receiver's wrapper keeps no reference to it
+        candidates = list(_connections)
+    return next((c for c in candidates if c.wrapper is wrapper), None)

@@ -163,13 +163,16 @@ class Muted:
     """What :func:`mute` returns: a context manager and a decorator.
 
     One instance may be entered again, nested, or from several threads or tasks at once;
-    each exit ends the latest entry made in its own context.
+    each exit ends the latest entry made in its own context. An exit in a context where
+    this instance is not active (another thread or task than the one that entered it)
+    does nothing: the mute stays on where it was entered, until exited there or until
+    that context ends. The instance keeps no record of its entries, so entering and
+    exiting in different contexts accumulates nothing.
     """
 
     def __init__(self, signals: tuple[Signal, ...], sender: Any) -> None:
         self.signals = signals
         self.sender = sender
-        self._entries: list[_hooks.Mute] = []
 
     def __repr__(self) -> str:
         names = ", ".join(signal_path(s) for s in self.signals) or "every signal"
@@ -181,8 +184,8 @@ class Muted:
             self.signals or None,
             _resolve_sender(self.sender),
             spared=() if self.signals else _framework_signals(),
+            owner=self,
         )
-        self._entries.append(entry)
         _hooks.push(entry)
 
     def __exit__(
@@ -191,9 +194,9 @@ class Muted:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for entry in reversed(self._entries):
-            if _hooks.remove(entry):
-                self._entries.remove(entry)
+        for entry in reversed(_hooks.active()):
+            if isinstance(entry, _hooks.Mute) and entry.owner is self:
+                _hooks.remove(entry)
                 return
 
     def __call__(self, func: F) -> F:
@@ -234,6 +237,12 @@ def trace() -> Iterator[list[Run]]:
     let it run, and when it runs (at commit for ``on_commit=True``, if that falls inside
     the block). A receiver that raises is recorded with the exception, which still
     propagates (or is logged, for ``robust=True``).
+
+    Each :class:`Run` holds its signal, receiver, sender and exception strongly, for as
+    long as the list is kept: a weakly connected receiver (``weak=True``, or Django's
+    default ``connect()``) that ran in the block cannot be garbage-collected before the
+    list is. Check that such a receiver goes away outside the block, or after dropping
+    the list. Nothing else is kept once the block ends.
     """
     runs: list[Run] = []
 
@@ -385,8 +394,6 @@ def _framework_signals() -> tuple[Signal, ...]:
 
 def _user_receiver(receiver: Any) -> Any:
     """The decorated function for a receiver signalkit connected; else the receiver."""
-    for conn in registry.connections():
-        if conn.wrapper is receiver:
-            func = conn.func
-            return receiver if func is None else func
-    return receiver
+    conn = registry.connection_for(receiver)
+    func = None if conn is None else conn.func
+    return receiver if func is None else func

@@ -17,6 +17,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "tests.testapp",
+    # Before signalkit: its ready() connects lazy senders before signalkit's ready() runs.
+    "tests.lazyapp",
     "signalkit",
     "tests.pkgapp",
     "tests.plainapp",

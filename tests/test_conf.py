@@ -88,3 +88,43 @@ def test_setting_that_is_not_a_dict() -> None:
         [(_, message, _)] = conf.problems()
         assert conf.get_config()["MODULES"] == ["signals"]
     assert "must be a dict, not list" in message
+
+
+@pytest.mark.parametrize("value", [-5, -0.1, float("nan"), float("inf"), float("-inf")])
+def test_slow_receiver_ms_must_be_finite_and_not_negative(value: float) -> None:
+    with override_settings(SIGNALKIT={"SLOW_RECEIVER_MS": value}):
+        [(key, message, hint)] = conf.problems()
+    assert key == "SLOW_RECEIVER_MS"
+    assert "finite number of milliseconds, zero or more, or None" in message
+    assert repr(value) in message
+    assert "SLOW_RECEIVER_MS" in hint
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 50, 12.5, None])
+def test_slow_receiver_ms_valid_values(value: float | None) -> None:
+    with override_settings(SIGNALKIT={"SLOW_RECEIVER_MS": value}):
+        assert conf.problems() == []
+
+
+@pytest.mark.parametrize(
+    "name", ["", "../etc", ".signals", "signals.", "a b", "signals.py"]
+)
+def test_modules_must_be_module_names(name: str) -> None:
+    with override_settings(SIGNALKIT={"MODULES": ["signals", name]}):
+        [(key, message, _)] = conf.problems()
+    assert key == "MODULES"
+    assert f"SIGNALKIT['MODULES'] contains {name!r}" in message
+
+
+def test_e002_reports_a_bad_value_through_the_check_framework() -> None:
+    from signalkit.checks import check_settings
+
+    with override_settings(
+        SIGNALKIT={"SLOW_RECEIVER_MS": float("nan"), "MODULES": [""]}
+    ):
+        errors = check_settings(None)
+    assert [e.id for e in errors] == ["signalkit.E002", "signalkit.E002"]
+    assert {e.msg.split("]")[0] for e in errors} == {
+        "SIGNALKIT['SLOW_RECEIVER_MS'",
+        "SIGNALKIT['MODULES'",
+    }

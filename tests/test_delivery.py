@@ -8,12 +8,14 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.db.models import signals as model_signals
+from django.db.transaction import TransactionManagementError
 
 import signalkit
 from signalkit import delivery, registry
@@ -265,6 +267,103 @@ def test_robust_on_commit_logs_and_lets_later_callbacks_run(
     assert record.exc_info is not None and record.exc_info[0] is Boom
     assert "fail" in record.getMessage()
     assert "testapp.Tag" in record.getMessage()
+
+
+@contextmanager
+def manual_transactions() -> Iterator[None]:
+    """Django's manual transaction management: autocommit off, no atomic block."""
+    transaction.set_autocommit(False)
+    try:
+        yield
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+
+
+def signalkit_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "signalkit" and r.levelno == logging.ERROR
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_robust_on_commit_receiver_in_manual_transaction_mode_is_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Django's on_commit() raises there: a robust receiver never breaks its sender, and
+    # is never run on data not committed yet.
+    seen: list[str] = []
+
+    def after_commit(instance: Tag, **kwargs: Any) -> None:
+        seen.append(instance.name)  # pragma: no cover - skipped
+
+    signalkit.on_post_save(Tag, on_commit=True, robust=True)(after_commit)
+
+    with caplog.at_level(logging.ERROR, logger="signalkit"), manual_transactions():
+        Tag.objects.create(name="manual")
+        transaction.commit()
+        assert seen == []
+
+    assert Tag.objects.filter(name="manual").exists()
+    [message] = signalkit_errors(caplog)
+    assert "after_commit on post_save (sender testapp.Tag)" in message
+    assert "manual transaction management" in message
+    assert "transaction.atomic()" in message
+    assert "robust receiver was skipped" in message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_commit_receiver_in_manual_transaction_mode_says_what_to_do() -> None:
+    signalkit.on_post_save(Tag, on_commit=True)(lambda **kw: None)
+
+    with (
+        manual_transactions(),
+        pytest.raises(
+            TransactionManagementError,
+            match=r"manual transaction management .* Wrap the write in "
+            r"transaction\.atomic\(\)",
+        ),
+    ):
+        Tag.objects.create(name="manual")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["send", "asend"])
+def test_async_on_commit_receiver_in_manual_transaction_mode(
+    how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+
+    async def robust_one(**kwargs: Any) -> None:
+        seen.append("robust")  # pragma: no cover - skipped
+
+    async def strict_one(**kwargs: Any) -> None:
+        seen.append("strict")  # pragma: no cover - refused
+
+    signalkit.receiver(ping, on_commit=True, robust=True)(robust_one)
+    send = async_to_sync(ping.asend) if how == "asend" else ping.send
+
+    with caplog.at_level(logging.ERROR, logger="signalkit"), manual_transactions():
+        send(sender=None)
+        signalkit.receiver(ping, on_commit=True)(strict_one)
+        with pytest.raises(TransactionManagementError, match=r"transaction\.atomic"):
+            send(sender=None)
+
+    assert seen == []
+    assert "robust_one" in signalkit_errors(caplog)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_commit_receiver_in_autocommit_and_atomic_is_unchanged_by_the_check(
+    committed: list[str],
+) -> None:
+    Tag.objects.create(name="autocommit")
+    with transaction.atomic():
+        Tag.objects.create(name="atomic")
+        assert committed == ["autocommit"]
+    assert committed == ["autocommit", "atomic"]
 
 
 # robust ---------------------------------------------------------------------------------

@@ -116,6 +116,36 @@ def test_bad_modules_setting_fails_clearly() -> None:
         signalkit.autodiscover()
 
 
+BAD_NAMES = ["", "../etc", "/etc/passwd", ".signals", "signals.", "sig nals", "a..b"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_modules_argument_rejects_what_is_not_a_module_name(name: str) -> None:
+    with pytest.raises(ValueError, match="is not a module name") as info:
+        signalkit.autodiscover(modules=["signals", name])
+    assert repr(name) in str(info.value)
+    assert "autodiscover(modules=...)" in str(info.value)
+
+
+def test_modules_argument_names_modules_not_files() -> None:
+    with pytest.raises(ValueError, match=r"'signals\.py' is a file name.*'signals'"):
+        signalkit.autodiscover(modules=["signals.py"])
+
+
+def test_dotted_module_names_are_accepted() -> None:
+    found = signalkit.autodiscover(modules=["signals.handlers"])
+    assert found == ["tests.pkgapp.signals.handlers"]
+
+
+@pytest.mark.parametrize("name", [*BAD_NAMES, "signals.py"])
+def test_bad_module_name_in_the_setting_fails_clearly(name: str) -> None:
+    with (
+        override_settings(SIGNALKIT={"MODULES": ["signals", name]}),
+        pytest.raises(ImproperlyConfigured, match=r"SIGNALKIT\['MODULES'\] contains"),
+    ):
+        signalkit.autodiscover()
+
+
 @pytest.mark.parametrize(("autodiscover", "imported"), [(False, False), (True, True)])
 def test_autodiscover_setting_controls_ready(
     autodiscover: bool, imported: bool

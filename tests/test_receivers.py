@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import inspect
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from django.db.models import signals as model_signals
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
-from signalkit import naming, registry
+from signalkit import _internals, naming, registry
 from tests.sk_support import connections_undone
 from tests.testapp.models import Author, Book, Tag
 
@@ -263,6 +264,73 @@ def test_boolean_options_take_only_bools(option: str, value: Any) -> None:
 def test_when_must_be_callable() -> None:
     with raises_type_error("when=", "pre_delete"):
         signalkit.on_pre_delete(Author, when=True)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        lambda instance: True,
+        lambda instance, created: True,
+        lambda sender, instance, created, raw, using, update_fields: True,
+        lambda *, instance, missing, **kwargs: True,
+        lambda instance, /, **kwargs: True,
+    ],
+    ids=["one-name", "two-names", "no-signal", "extra-required", "positional-only"],
+)
+def test_when_predicate_that_cannot_take_the_arguments_fails_at_decoration(
+    predicate: Any,
+) -> None:
+    with raises_type_error("when=", "post_save", "**kwargs", "instance"):
+        signalkit.on_post_save(Tag, when=predicate)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        lambda raw, **kw: not raw,
+        lambda **kwargs: True,
+        lambda signal, sender, instance, created, raw, using, update_fields: True,
+        lambda instance, created=False, extra=None, **kw: True,
+        functools.partial(lambda flag, **kw: flag, True),
+    ],
+    ids=["raw-kwargs", "kwargs", "every-name", "defaults", "partial"],
+)
+def test_when_predicates_that_accept_the_arguments(predicate: Any) -> None:
+    _, receive = recorder()
+    signalkit.on_post_save(Tag, when=predicate)(receive)
+
+
+def test_when_predicate_without_a_signature_is_accepted() -> None:
+    _, receive = recorder()
+    with pytest.raises(ValueError):
+        inspect.signature(max)
+    signalkit.receiver(custom, when=max)(receive)
+
+
+def test_when_predicate_is_checked_against_declared_arguments() -> None:
+    declared = signalkit.Signal(args=("order", "amount"))
+    _, receive = recorder()
+    signalkit.receiver(declared, when=lambda order, **kw: True)(receive)
+    with raises_type_error("when=", "order", "amount"):
+        signalkit.receiver(declared, when=lambda order, sender, signal: True)
+
+
+def test_when_predicate_on_a_signal_with_unknown_arguments() -> None:
+    # Only signal and sender are sure to be sent: other names may be too.
+    _, receive = recorder()
+    signalkit.receiver(custom, when=lambda signal, sender, value: value)(receive)
+    signalkit.receiver(custom, when=lambda value, **kwargs: value)(receive)
+    with raises_type_error("when=", "signal, sender, ...", "'signal'"):
+        signalkit.receiver(custom, when=lambda sender, value: value)
+
+
+def test_when_predicate_is_checked_for_each_signal_of_a_list() -> None:
+    with raises_type_error("when=", "post_delete"):
+        signalkit.receiver(
+            [model_signals.post_save, model_signals.post_delete],
+            sender=Tag,
+            when=lambda created, **kw: created,
+        )
 
 
 def test_dispatch_uid_must_be_hashable() -> None:
@@ -609,6 +677,346 @@ def test_module_executed_twice_under_one_name_connects_once(reimportable: str) -
     assert module.calls == [S]
 
 
+# What "the same receiver" is (registry.py's docstring) -------------------------------
+
+
+@pytest.fixture
+def source_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A directory on sys.path for modules the test writes; they are disconnected and
+    unimported afterwards."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    try:
+        yield tmp_path
+    finally:
+        for name in set(sys.modules) - before:
+            module = sys.modules.pop(name)
+            for value in list(vars(module).values()):
+                if callable(value):
+                    signalkit.disconnect(value)
+
+
+def write_module(path: Path, source: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    importlib.invalidate_caches()
+
+
+TWICE_SOURCE = """
+    import signalkit
+    from tests.test_receivers import custom
+
+    calls = []
+
+
+    @signalkit.receiver(custom)
+    def handler(sender, **kwargs):
+        calls.append(__name__)
+"""
+
+
+def test_same_file_imported_under_two_names_connects_once(source_dir: Path) -> None:
+    write_module(source_dir / "twicepkg" / "__init__.py", "")
+    write_module(source_dir / "twicepkg" / "twice.py", TWICE_SOURCE)
+    sys.path.insert(0, str(source_dir / "twicepkg"))
+    try:
+        first = importlib.import_module("twicepkg.twice")
+        second = importlib.import_module("twice")
+    finally:
+        sys.path.remove(str(source_dir / "twicepkg"))
+    assert first is not second and first.handler is not second.handler
+
+    custom.send(sender=None)
+
+    # The later import replaced the earlier one's connection.
+    assert (first.calls, second.calls) == ([], ["twice"])
+    assert signalkit.disconnect(first.handler) is False
+    assert signalkit.disconnect(second.handler) is True
+
+
+EDITED_SOURCE = """
+    import signalkit
+    from tests.testapp.models import Tag
+
+    calls = []
+
+
+    @signalkit.on_post_save({sender})
+    def handler(sender, **kwargs):
+        calls.append(sender)
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("Tag", '"testapp.Tag"'), ('"testapp.Tag"', "Tag"), ("Tag", '"testapp.*"')],
+)
+def test_reload_after_editing_the_sender_connects_once(
+    source_dir: Path, before: str, after: str
+) -> None:
+    path = source_dir / "edited_sender.py"
+    write_module(path, EDITED_SOURCE.format(sender=before))
+    module = importlib.import_module("edited_sender")
+    write_module(path, EDITED_SOURCE.format(sender=after))
+    module = importlib.reload(module)
+
+    model_signals.post_save.send(sender=Tag, instance=None, created=True)
+
+    assert module.calls == [Tag]
+    assert [c.path for c in registry.connections()].count("edited_sender.handler") == 1
+
+
+def test_reload_after_moving_the_receiver_to_another_signal(source_dir: Path) -> None:
+    path = source_dir / "moved_signal.py"
+    source = TWICE_SOURCE.replace("tests.test_receivers import custom", "{0}")
+    write_module(path, source.format("tests.test_receivers import custom"))
+    module = importlib.import_module("moved_signal")
+    write_module(
+        path,
+        source.format("tests.test_receivers import other_custom as custom"),
+    )
+    module = importlib.reload(module)
+
+    custom.send(sender=None)
+    other_custom.send(sender=None)
+
+    assert module.calls == ["moved_signal"]
+    assert not custom.has_listeners(None)
+
+
+def test_two_functions_of_one_name_in_one_module_both_connect(source_dir: Path) -> None:
+    # As with Django's receiver(): the second definition is another function.
+    write_module(
+        source_dir / "redefined.py",
+        """
+        import signalkit
+        from tests.test_receivers import S, T, custom
+
+        calls = []
+
+
+        @signalkit.receiver(custom, sender=S)
+        def handler(sender, **kwargs):
+            calls.append("first")
+
+
+        @signalkit.receiver(custom, sender=T)
+        def handler(sender, **kwargs):
+            calls.append("second")
+        """,
+    )
+    module = importlib.import_module("redefined")
+
+    custom.send(sender=S)
+    custom.send(sender=T)
+
+    assert module.calls == ["first", "second"]
+
+
+def test_stacked_decorators_with_other_senders_both_connect() -> None:
+    calls, receive = recorder()
+    signalkit.receiver(custom, sender=T)(signalkit.receiver(custom, sender=S)(receive))
+
+    custom.send(sender=S)
+    custom.send(sender=T)
+
+    assert [c["sender"] for c in calls] == [S, T]
+
+
+def test_decorated_functions_are_known_by_the_function_they_wrap(
+    source_dir: Path,
+) -> None:
+    # A decorator's wrapper comes from the decorator's file; two wrapped functions of
+    # the same name in two modules are still two receivers.
+    write_module(
+        source_dir / "wrapping.py",
+        """
+        import functools
+
+
+        def logged(func):
+            @functools.wraps(func)
+            def wrapper(**kwargs):
+                return func(**kwargs)
+
+            return wrapper
+        """,
+    )
+    for name in ("wrapped_one", "wrapped_two"):
+        write_module(
+            source_dir / f"{name}.py",
+            f"""
+            import signalkit
+            from tests.test_receivers import custom
+            from wrapping import logged
+
+            calls = []
+
+
+            @signalkit.receiver(custom)
+            @logged
+            def handler(**kwargs):
+                calls.append({name!r})
+            """,
+        )
+    one = importlib.import_module("wrapped_one")
+    two = importlib.import_module("wrapped_two")
+
+    custom.send(sender=None)
+
+    assert (one.calls, two.calls) == (["wrapped_one"], ["wrapped_two"])
+
+
+def test_identity_of_receivers() -> None:
+    _, closure = recorder()
+    kind, *_ = registry.identity(closure)[0]
+    assert kind == "object"
+    ident, execution = registry.identity(recorder)
+    assert ident == ("file", registry._real_path(__file__), "recorder")
+    assert execution is not None and execution[0] is globals()
+
+
+# Many receivers --------------------------------------------------------------------------
+
+
+def closures(count: int) -> tuple[list[int], list[Callable[..., None]]]:
+    hits: list[int] = []
+    made = []
+    for number in range(count):
+
+        def receive(number: int = number, **kwargs: Any) -> None:
+            hits.append(number)
+
+        made.append(receive)
+    return hits, made
+
+
+def test_many_receivers_one_entry_each_and_nothing_left_after() -> None:
+    signal = signalkit.Signal()
+    hits, funcs = closures(300)
+    for func in funcs:
+        signalkit.receiver(signal, sender=S)(func)
+
+    assert len(signal.receivers) == 300
+    assert len(_internals._indexes[signal].keys) == 300
+    assert (
+        sum(len(g) for g in registry._groups.values() if g[0].signal is signal) == 300
+    )
+    signal.send(sender=S)
+    assert hits == list(range(300))
+
+    for func in funcs:
+        assert signalkit.disconnect(func) is True
+
+    assert not signal.has_listeners(S)
+    assert signal.receivers == []
+    assert not _internals._indexes[signal].keys
+    assert not [g for g in registry._groups.values() if g[0].signal is signal]
+
+
+def test_disconnect_leaves_every_other_entry_in_place() -> None:
+    # Disconnecting drops one reference: Django's list is not rebuilt or searched, its
+    # entry goes dead, and Django sweeps it out on the next send.
+    signal = signalkit.Signal()
+    hits, funcs = closures(5)
+    for func in funcs:
+        signalkit.receiver(signal)(func)
+    receivers = signal.receivers
+    entries = list(receivers)
+
+    signalkit.disconnect(funcs[2])
+
+    assert signal.receivers is receivers and receivers == entries
+    signal.send(sender=None)
+    assert hits == [0, 1, 3, 4]
+    assert signal.receivers == [e for i, e in enumerate(entries) if i != 2]
+
+
+def test_disconnect_while_something_else_holds_the_wrapper() -> None:
+    calls, receive = recorder()
+    signalkit.receiver(custom)(receive)
+    responses = custom.send(sender=None)  # holds what Django called
+
+    assert signalkit.disconnect(receive) is True
+
+    custom.send(sender=None)
+    assert len(calls) == 1
+    assert not custom.receivers
+    assert responses[0][0] is not None
+
+
+def test_a_plain_connect_survives_signalkits_disconnect() -> None:
+    calls, receive = recorder()
+    signalkit.receiver(custom)(receive)
+    assert custom.disconnect(receive) is True
+    custom.connect(receive, weak=False)
+
+    # signalkit removes only what it connected itself.
+    assert signalkit.disconnect(receive) is True
+    custom.send(sender=None)
+
+    assert len(calls) == 1
+    assert custom.disconnect(receive) is True
+
+
+def test_dispatch_uid_of_a_collected_django_receiver_is_free_again() -> None:
+    calls, receive = recorder()
+
+    def make() -> Callable[..., None]:
+        def weakly_held(**kwargs: Any) -> None:
+            calls.append("gone")  # pragma: no cover - collected before any send
+
+        return weakly_held
+
+    held = make()
+    custom.connect(held, dispatch_uid="freed-uid")
+    del held
+    gc.collect()
+
+    signalkit.receiver(custom, dispatch_uid="freed-uid")(receive)
+    custom.send(sender=None)
+
+    assert [c["signal"] for c in calls] == [custom]
+
+
+def test_signal_subclass_with_its_own_connect_is_called() -> None:
+    class Counting(DjangoSignal):
+        def __init__(self) -> None:
+            super().__init__()
+            self.connects = self.disconnects = 0
+
+        def connect(self, *args: Any, **kwargs: Any) -> None:
+            self.connects += 1
+            super().connect(*args, **kwargs)
+
+        def disconnect(self, *args: Any, **kwargs: Any) -> bool:
+            self.disconnects += 1
+            return super().disconnect(*args, **kwargs)
+
+    counting = Counting()
+    calls, receive = recorder()
+    signalkit.receiver(counting, sender=[S, T])(receive)
+    counting.send(sender=S)
+    signalkit.disconnect(receive)
+    counting.send(sender=S)
+
+    assert len(calls) == 1
+    assert (counting.connects, counting.disconnects) == (2, 2)
+    assert counting.receivers == []
+
+
+def test_receivers_with_the_same_simple_options_share_them() -> None:
+    _, first = recorder()
+    _, second = recorder()
+    signalkit.receiver(custom, robust=True)(first)
+    signalkit.receiver(custom, robust=True)(second)
+
+    one, two = (c for c in registry.connections() if c.func in (first, second))
+
+    assert one.options is two.options
+
+
 # Disconnection ---------------------------------------------------------------------------
 
 
@@ -731,3 +1139,6 @@ def test_names_for_messages() -> None:
     assert naming.is_module_level(recorder)
     anonymous = DjangoSignal()
     assert naming.signal_path(anonymous) == repr(anonymous)
+    assert naming.signal_name(anonymous) == repr(anonymous)
+    holder = {"kept": signalkit.Signal()}
+    assert naming.signal_name(holder["kept"]) == repr(holder["kept"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
+from django.core.checks.model_checks import _check_lazy_references
 from django.db import models
 from django.db.models import signals as model_signals
+from django.db.models.signals import class_prepared
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
@@ -141,6 +144,20 @@ def test_tuple_of_senders() -> None:
 def test_malformed_string_raises_value_error(text: str) -> None:
     with pytest.raises(ValueError, match=r"app_label\.ModelName"):
         signalkit.receiver(plain, sender=text)
+
+
+def test_plain_string_sender_on_a_custom_signal_names_the_signal() -> None:
+    # Seen in the seeds: a custom signal with sender="sender_name". The message names
+    # the signal by its path, or by its whole repr when it has none.
+    with pytest.raises(ValueError) as bound:
+        signalkit.receiver(plain, sender="sender_name")
+    assert "sender 'sender_name' for plain is not of the form" in str(bound.value)
+    assert "pass the object the signal is sent with" in str(bound.value)
+
+    unbound = DjangoSignal()  # bound to no module attribute
+    with pytest.raises(ValueError) as anonymous:
+        signalkit.receiver(unbound, sender="sender_name")
+    assert f"sender 'sender_name' for {unbound!r} is not" in str(anonymous.value)
 
 
 def test_malformed_string_inside_a_list() -> None:
@@ -440,18 +457,17 @@ def test_lazy_abstract_model_with_subclasses() -> None:
     assert messages() == []
 
 
-def test_lazy_abstract_model_named_before_the_registry_is_ready(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # At import time (before ready()) an abstract model cannot be told from one that is
-    # not loaded yet; ready() settles it.
+def test_lazy_strings_named_while_models_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    # While models load (before ready()), an abstract model cannot be told from one that
+    # is not imported yet: the strings wait in Django's own queue, and ready() settles them.
     _, receive = recorder()
     monkeypatch.setattr(apps, "models_ready", False)
     signalkit.on_post_save("testapp.Timestamped")(receive)
     signalkit.on_post_save("testapp.Timestamped", subclasses=True)(receive)
     signalkit.on_post_save("testapp.Autor")(receive)
+    queued = set(apps._pending_operations)
+    assert {("testapp", "timestamped"), ("testapp", "autor")} <= queued
     monkeypatch.setattr(apps, "models_ready", True)
-    assert sorted(m.id for m in messages()) == ["signalkit.E001"] * 3
 
     senders.registry_ready()
 
@@ -460,10 +476,31 @@ def test_lazy_abstract_model_named_before_the_registry_is_ready(
         ("signalkit.E004", "testapp.Timestamped"),
     ]
     assert model_signals.post_save.has_listeners(Book)
+    # Nothing is left in Django's queue, so its own check of lazy references
+    # (models.E022) does not report the same strings again.
+    assert not {("testapp", "timestamped"), ("testapp", "autor")} & set(
+        apps._pending_operations
+    )
+    assert _check_lazy_references(apps) == []
 
     signalkit.disconnect(receive)
     assert messages() == []
-    assert not senders._pending
+    assert not senders._waiting
+
+
+def test_the_check_settles_a_string_still_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Even if ready() never ran after the strings were connected, the check never
+    # reports a model that exists.
+    seen, receive = recorder()
+    monkeypatch.setattr(apps, "models_ready", False)
+    signalkit.receiver(plain, sender="testapp.Timestamped", subclasses=True)(receive)
+    monkeypatch.setattr(apps, "models_ready", True)
+
+    assert messages() == []
+    plain.send(sender=Author)
+    assert seen == [Author]
 
 
 def test_targets_have_stable_keys() -> None:
@@ -520,5 +557,231 @@ def test_two_receivers_waiting_for_one_string() -> None:
 
     signalkit.disconnect(first)
 
-    assert len(messages()) == 1
-    assert senders._pending[("testapp", "autor")][0].owner.endswith("on plain")
+    [error] = messages()
+    assert "on plain" in error.msg
+    [waiting] = senders._waiting[("testapp", "autor")]
+    assert waiting.owner.endswith("on plain")
+
+
+# Receivers connected while models load ------------------------------------------------
+# tests.lazyapp connects post_save receivers with lazy senders at import time of its
+# models module, from class_prepared (for the model being prepared) and from ready().
+
+
+ORIGINS = ("import", "class_prepared", "ready")
+
+
+@pytest.mark.django_db
+def test_lazy_senders_connected_while_models_load_fire_once_each() -> None:
+    from tests.lazyapp import wiring
+    from tests.lazyapp.models import Gauge, GaugeProxy
+
+    wiring.runs.clear()
+    Gauge.objects.create(name="tide")
+    GaugeProxy.objects.create(name="proxy")
+
+    assert sorted(wiring.runs) == sorted(
+        [(origin, "lazyapp.Gauge", "lazyapp.Gauge") for origin in ORIGINS]
+        + [(origin, "lazyapp.Reading", "lazyapp.Gauge") for origin in ORIGINS]
+        + [(origin, "lazyapp.GaugeProxy", "lazyapp.GaugeProxy") for origin in ORIGINS]
+        + [(origin, "lazyapp.Reading", "lazyapp.GaugeProxy") for origin in ORIGINS]
+    )
+
+
+def test_lazy_senders_connected_while_models_load_raise_no_check_error() -> None:
+    # Before the fix, the class_prepared ones were reported as "'lazyapp.Gauge' is not
+    # an installed model ... Did you mean 'lazyapp.Gauge'?".
+    assert [m for m in messages() if m.obj.startswith("lazyapp.")] == []
+    assert not [key for key in apps._pending_operations if key[0] == "lazyapp"]
+
+
+@pytest.mark.django_db
+def test_simple_history_wiring_with_lazy_senders() -> None:
+    from tests.lazyapp.models import AuditEntry, Gauge, GaugeProxy
+
+    gauge = Gauge.objects.create(name="tide")
+    gauge.save()
+    proxy = GaugeProxy.objects.create(name="proxy")
+
+    assert list(AuditEntry.objects.order_by("pk").values_list("model", "created")) == [
+        ("lazyapp.Gauge", True),
+        ("lazyapp.Gauge", False),
+        ("lazyapp.GaugeProxy", True),
+    ]
+    assert {e.object_pk for e in AuditEntry.objects.all()} == {gauge.pk, proxy.pk}
+
+
+@contextmanager
+def connected_while_prepared(
+    name: str, connect: Callable[[type[models.Model]], None]
+) -> Iterator[None]:
+    """Run ``connect(model)`` from a class_prepared receiver, for the model ``name``."""
+
+    def on_prepared(sender: type[models.Model], **kwargs: Any) -> None:
+        if sender.__name__ == name:
+            connect(sender)
+
+    class_prepared.connect(on_prepared, weak=False)
+    try:
+        yield
+    finally:
+        class_prepared.disconnect(on_prepared)
+
+
+@pytest.mark.parametrize("proxy", [False, True], ids=["concrete", "proxy"])
+def test_lazy_string_connected_while_its_model_is_prepared(proxy: bool) -> None:
+    seen, receive = recorder()
+    name = unique_model_name()
+    bases = (Author,) if proxy else ()
+    meta = {"proxy": True} if proxy else {"managed": False}
+
+    def connect(model: type[models.Model]) -> None:
+        # Django has not registered the model yet.
+        with pytest.raises(LookupError):
+            apps.get_registered_model("testapp", name)
+        signalkit.receiver(plain, sender=f"testapp.{name}")(receive)
+
+    with (
+        connected_while_prepared(name, connect),
+        late_model(*bases, name=name, **meta) as later,
+    ):
+        assert messages() == []
+        plain.send(sender=later)
+
+    assert seen == [later]
+
+
+def test_abstract_string_with_subclasses_connected_while_a_child_is_prepared() -> None:
+    seen, receive = recorder()
+    meta = type("Meta", (), {"abstract": True, "app_label": "testapp"})
+    base_name = unique_model_name()
+    base = type(base_name, (models.Model,), {"__module__": __name__, "Meta": meta})
+    child_name = unique_model_name()
+
+    def connect(model: type[models.Model]) -> None:
+        signalkit.receiver(plain, sender=f"testapp.{base_name}", subclasses=True)(
+            receive
+        )
+
+    with (
+        connected_while_prepared(child_name, connect),
+        late_model(base, name=child_name, managed=False) as child,
+        late_model(child, proxy=True) as grandchild,
+    ):
+        assert messages() == []
+        plain.send(sender=child)
+        plain.send(sender=grandchild)
+
+    assert seen == [child, grandchild]
+
+
+@pytest.mark.parametrize(
+    "sender", ["testapp.*", Author], ids=["wildcard", "subclasses"]
+)
+def test_watching_receiver_connected_while_a_model_is_prepared(sender: Any) -> None:
+    # Connected from class_prepared, a wildcard or subclasses=True covers the model
+    # being prepared too, whether signalkit's own class_prepared receiver ran before or
+    # after the one that connects.
+    seen, receive = recorder()
+    name = unique_model_name()
+    options = {"subclasses": True} if sender is Author else {}
+
+    def connect(model: type[models.Model]) -> None:
+        signalkit.receiver(plain, sender=sender, **options)(receive)
+
+    with (
+        connected_while_prepared(name, connect),
+        late_model(Author, name=name, proxy=True) as later,
+    ):
+        plain.send(sender=later)
+
+    assert seen == [later]
+
+
+def test_lazy_string_of_an_isolated_registry_stays_unresolved() -> None:
+    from django.test.utils import isolate_apps
+
+    seen, receive = recorder()
+    name = unique_model_name()
+    signalkit.receiver(plain, sender=f"testapp.{name}")(receive)
+
+    with isolate_apps("tests.testapp"):
+        isolated = type(
+            name,
+            (models.Model,),
+            {
+                "__module__": __name__,
+                "Meta": type("Meta", (), {"app_label": "testapp"}),
+            },
+        )
+        plain.send(sender=isolated)
+
+    assert seen == []
+    assert [m.obj for m in messages()] == [f"testapp.{name}"]
+
+
+def test_disconnected_lazy_string_is_never_attached_later() -> None:
+    seen, receive = recorder()
+    name = unique_model_name()
+    signalkit.receiver(plain, sender=f"testapp.{name}")(receive)
+    signalkit.disconnect(receive)
+
+    with late_model(name=name, managed=False) as later:
+        plain.send(sender=later)
+        assert not plain.has_listeners(later)
+
+    assert seen == []
+    assert not senders._waiting
+
+
+def test_disconnected_string_queued_with_django_is_never_attached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Django's lazy_model_operation() cannot take an operation back: signalkit removes
+    # its own from Django's queue, and one that ran anyway attaches nothing.
+    seen, receive = recorder()
+    name = unique_model_name()
+    monkeypatch.setattr(apps, "models_ready", False)
+    signalkit.receiver(plain, sender=f"testapp.{name}")(receive)
+    [conn] = [c for c in registry.connections() if c.func is receive]
+    [sub] = conn.subscriptions
+    queued = sub.queued
+    assert queued is not None and ("testapp", name.lower()) in apps._pending_operations
+
+    signalkit.disconnect(receive)
+
+    assert ("testapp", name.lower()) not in apps._pending_operations
+    queued(Author)  # as if Django ran it after all
+    plain.send(sender=Author)
+    assert seen == []
+
+
+def test_lazy_senders_under_override_settings_installed_apps() -> None:
+    from django.test import override_settings
+
+    seen, receive = recorder()
+    installed = [a for a in settings.INSTALLED_APPS if a != "tests.testapp"]
+    with override_settings(INSTALLED_APPS=installed):
+        # signalkit's ready() ran again; testapp's models are still registered, so a
+        # string naming one resolves, and a wildcard for the app is reported.
+        signalkit.receiver(plain, sender="testapp.Author")(receive)
+        signalkit.receiver(plain, sender="testapp.*")(receive)
+        assert [(m.id, m.obj) for m in messages()] == [("signalkit.E001", "testapp.*")]
+    plain.send(sender=Author)
+
+    assert seen == [Author]
+    assert messages() == []
+
+
+def test_e001_hint_never_suggests_the_string_itself() -> None:
+    _, receive = recorder()
+    signalkit.receiver(plain, sender="testapp.Authors")(receive)
+    signalkit.receiver(plain, sender="TestApp.author")(receive)
+
+    errors = {m.obj: m for m in messages()}
+
+    assert "app 'testapp' has no model named 'Authors'" in errors["testapp.Authors"].msg
+    assert "Did you mean 'testapp.Author'" in errors["testapp.Authors"].hint
+    assert "no installed app has the label 'TestApp'" in errors["TestApp.author"].msg
+    assert "Did you mean 'testapp.Author'" in errors["TestApp.author"].hint
+    assert "App labels are case-sensitive" in errors["TestApp.author"].hint

@@ -4,9 +4,12 @@ trace, and the dispatch hook under them."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -677,6 +680,39 @@ def test_a_task_started_while_muted_inherits_the_mute() -> None:
     assert recorder.senders == ["parent"]
 
 
+def test_mute_entered_and_exited_in_different_contexts_keeps_nothing() -> None:
+    # An exit where the mute is not active does nothing, and nothing piles up: once the
+    # context that entered it is gone, so is its entry.
+    shared = mute(plain)
+    entries = []
+    for _ in range(50):
+        entered_in = contextvars.copy_context()
+        entered_in.run(shared.__enter__)
+        [entry] = entered_in.run(_hooks.active)
+        entries.append(weakref.ref(entry))
+        contextvars.copy_context().run(shared.__exit__, None, None, None)
+        del entered_in, entry
+    gc.collect()
+
+    assert [ref for ref in entries if ref() is not None] == []
+
+
+def test_exit_in_another_context_leaves_the_mute_where_it_was_entered() -> None:
+    recorder = Recorder()
+    shared = mute(plain)
+    entered_in = contextvars.copy_context()
+    entered_in.run(shared.__enter__)
+
+    with connected(plain, recorder):
+        contextvars.copy_context().run(shared.__exit__, None, None, None)
+        entered_in.run(plain.send, sender="still muted")
+        entered_in.run(shared.__exit__, None, None, None)
+        entered_in.run(plain.send, sender="live again")
+
+    assert recorder.senders == ["live again"]
+    assert entered_in.run(_hooks.active) == ()
+
+
 def test_mute_silences_async_receivers() -> None:
     seen: list[str] = []
 
@@ -913,6 +949,53 @@ def test_trace_stops_at_the_end_of_the_block() -> None:
             plain.send(sender="in")
         plain.send(sender="out")
     assert [r.sender for r in runs] == ["in"]
+
+
+def test_trace_keeps_what_ran_while_the_list_is_kept() -> None:
+    # Documented: a Run holds its receiver and sender strongly, so a weakly connected
+    # receiver that ran is collected only once the list is dropped.
+    def make() -> Callable[..., None]:
+        def weakly_held(**kwargs: Any) -> None:
+            pass
+
+        return weakly_held
+
+    class Sender:
+        pass
+
+    receiver, sender = make(), Sender()
+    plain.connect(receiver)  # Django's default: weak
+    receiver_ref, sender_ref = weakref.ref(receiver), weakref.ref(sender)
+    with trace() as runs:
+        plain.send(sender=sender)
+        del receiver, sender
+        gc.collect()
+        assert receiver_ref() is runs[0].receiver
+        assert sender_ref() is runs[0].sender
+
+    del runs
+    gc.collect()
+    assert (receiver_ref(), sender_ref()) == (None, None)
+    assert not plain.has_listeners()
+
+
+def test_trace_keeps_nothing_after_the_block_but_the_list() -> None:
+    def make() -> Callable[..., None]:
+        def weakly_held(**kwargs: Any) -> None:
+            pass
+
+        return weakly_held
+
+    receiver = make()
+    signalkit.receiver(plain, weak=True)(receiver)
+    receiver_ref = weakref.ref(receiver)
+    with trace():
+        plain.send(sender="a")
+    del receiver
+    gc.collect()
+
+    assert receiver_ref() is None
+    assert not plain.has_listeners()
 
 
 # factory_boy ---------------------------------------------------------------------------
