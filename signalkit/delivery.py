@@ -133,21 +133,26 @@ def _condition(
 
 
 def _manual_transaction(
-    get_func: Callable[[], Any], robust: bool, signal: Any, sender: Any, using: Any
+    get_func: Callable[[], Any],
+    robust: bool,
+    signal: Any,
+    sender: Any,
+    using: Any,
+    option: str = "on_commit=True",
 ) -> bool:
     """True if ``using`` is in manual transaction management (autocommit off, outside
     ``atomic()``), where Django has no commit to run anything on.
 
-    An ``on_commit=True`` receiver is never run on data that is not committed: a robust
-    one is skipped with an error logged, any other raises ``TransactionManagementError``
-    saying what to do.
+    An ``on_commit=True`` or ``task=`` receiver is never run (or enqueued) for data that
+    is not committed: a robust one is skipped with an error logged, any other raises
+    ``TransactionManagementError`` saying what to do.
     """
     connection = transaction.get_connection(using)
     if connection.in_atomic_block or connection.get_autocommit():
         return False
     message = (
         f"signalkit: receiver {callable_path(get_func())} on {signal_name(signal)} "
-        f"(sender {sender_label(sender)}) runs after commit (on_commit=True), but "
+        f"(sender {sender_label(sender)}) runs after commit ({option}), but "
         f"database {connection.alias!r} is in manual transaction management "
         f"(autocommit off, outside atomic()), where no commit can be waited for. Wrap "
         f"the write in transaction.atomic(), or turn autocommit back on before it."
@@ -168,6 +173,10 @@ def _schedule(
 ) -> None:
     func = get_func()
     if func is None:
+        return
+    if _manual_transaction(
+        get_func, robust, signal, sender, kwargs.get("using"), "task="
+    ):
         return
     # Failures are background's to raise or log: its log lines leave the event's values out.
     background.schedule(callable_path(func), task, robust, signal, sender, kwargs)

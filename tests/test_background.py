@@ -7,16 +7,24 @@ character PostgreSQL's JSON refuses, an unrelated transaction on the task databa
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.transaction import TransactionManagementError
 from django_tasks_db.models import DBTaskResult
 
 import signalkit
+from signalkit import tasks_compat
 from tests.taskapp import receivers
 from tests.taskapp.models import Depot, Parcel
 
@@ -230,3 +238,58 @@ def count_from_another_connection() -> int:
     thread.start()
     thread.join()
     return counted[0]
+
+
+# Manual transaction management (autocommit off, no atomic block): there is no commit to
+# wait for, so a task= receiver (which implies on_commit) is never enqueued for data that
+# is not committed; robust ones are skipped and logged, others raise saying what to do.
+
+
+@contextmanager
+def _manual_transactions() -> Iterator[None]:
+    transaction.set_autocommit(False)
+    try:
+        yield
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["default", "db", "immediate", "celery"])
+@pytest.mark.parametrize("how", ["send", "asend"])
+def test_task_receiver_in_manual_transaction_mode(
+    backend: str, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from asgiref.sync import async_to_sync
+
+    from signalkit.dispatch import Signal
+
+    ping = Signal()
+    module = sys.modules[__name__]
+    module.ping = ping  # type: ignore[attr-defined]  # task= needs a dotted path
+    try:
+        signalkit.receiver(ping, task=backend, robust=True)(receivers.record)
+        send = async_to_sync(ping.asend) if how == "asend" else ping.send
+        with caplog.at_level(logging.ERROR, logger="signalkit"), _manual_transactions():
+            send(sender=None)
+            signalkit.receiver(ping, task=backend)(receivers.record_async)
+            with pytest.raises(
+                TransactionManagementError,
+                match=r"\(task=\), but database 'default' is in manual transaction "
+                r"management .* Wrap the write in transaction\.atomic\(\)",
+            ):
+                send(sender=None)
+        assert receivers.received == []
+        assert DBTaskResult.objects.count() == 0
+        assert tasks_compat.backend("default").results == []
+        skipped = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "signalkit" and "robust receiver was skipped" in r.getMessage()
+        ]
+        assert len(skipped) == 2  # once per send, for the robust receiver
+    finally:
+        signalkit.disconnect(receivers.record)
+        signalkit.disconnect(receivers.record_async)
+        del module.ping  # type: ignore[attr-defined]
