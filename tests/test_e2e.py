@@ -414,6 +414,10 @@ def test_pages_load_with_their_files_and_the_favicon(page: Any, server: Server) 
     expect(page.locator("main")).to_contain_text(
         'order_paid = signalkit.Signal(args=("order",))'
     )
+    # For the clients that ask for /favicon.ico whatever the page links.
+    response = page.request.get(server.url("/favicon.ico"))
+    assert response.status == 200, response.status
+    assert response.url == server.url("/static/favicon.svg"), response.url
     assert failed == []
     # Browsers fetch the favicon outside the page's own requests: the server's log tells
     # whether anything was missing (Django logs "Not Found: /favicon.ico").

@@ -102,6 +102,7 @@ def site_urls(user, order: Order) -> dict[str, str]:
         "order_pay": reverse("order_pay", args=[order.pk]),
         "orders_ship": reverse("orders_ship"),
         "events": reverse("events"),
+        "favicon": reverse("favicon"),
         "admin:index": reverse("admin:index"),
         "admin:events_event_changelist": reverse("admin:events_event_changelist"),
         "admin:events_event_change": reverse(
@@ -484,7 +485,9 @@ class PagesAndStaticFilesTests(StaticLiveServerTestCase):
         self.assertIn("/static/admin/css/base.css", assets)
         self.assertIn("/static/favicon.svg", assets)
 
-    def test_the_favicon_is_an_svg(self) -> None:
-        status, body = self.fetch("/static/favicon.svg", cookie="")
-        self.assertEqual(status, 200)
-        self.assertTrue(body.startswith("<svg "), body[:40])
+    def test_the_favicon_is_an_svg_also_at_favicon_ico(self) -> None:
+        for path in ("/static/favicon.svg", "/favicon.ico"):
+            with self.subTest(path=path):
+                status, body = self.fetch(path, cookie="")
+                self.assertEqual(status, 200)
+                self.assertTrue(body.startswith("<svg "), body[:40])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from mysite.views import home
 
@@ -14,4 +16,10 @@ urlpatterns = [
     path("orders/", include("shop.urls")),
     path("events/", include("events.urls")),
     path("admin/", admin.site.urls),
+    # Every page links its icon; this is for the clients that ask for /favicon.ico anyway.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("favicon.svg"), permanent=True),
+        name="favicon",
+    ),
 ]
