@@ -2,8 +2,9 @@
 
 The example site runs as it does for a user (``manage.py migrate``, then ``manage.py
 runserver``), in a subprocess, on a temporary SQLite file (``EXAMPLE_DB_PATH``) and a free
-port. Chromium, driven by Playwright for Python, signs up through the form and reads the
-pages. Nothing here skips: without Playwright or Chromium the tests fail and say what to
+port. Chromium, driven by Playwright for Python, signs up through the form, pays and ships
+orders, and reads the pages: the "What just ran" panel each action leaves, the favicon, and
+the layout (dates on one line). Nothing here skips: without Playwright or Chromium the tests fail and say what to
 install (CI installs both: ``apt-get install chromium``, ``pip install playwright``; no
 ``playwright install`` is needed, the system Chromium is used).
 
@@ -246,6 +247,35 @@ def test_sign_up_in_the_browser_shows_the_profile(page: Any, server: Server) -> 
     page.wait_for_url(server.url("/accounts/profile/"))
     expect(page.locator("h1")).to_have_text("e2e-alice")
     expect(page.locator(".messages")).to_have_text("Welcome, e2e-alice!")
+
+    # Next to the result, the panel: the receivers the sign-up ran, with their source.
+    panel = page.locator(".whatran")
+    expect(panel.locator("h2")).to_have_text("What just ran")
+    expect(panel).to_contain_text("POST /accounts/signup/")
+    expect(panel.locator(".whatran-path")).to_have_text(
+        ["accounts.signals.create_profile", "accounts.signals.send_welcome_email"]
+    )
+    profile_run = _panel_entry(panel, "accounts.signals.create_profile")
+    expect(profile_run).to_contain_text("ran when the signal was sent")
+    expect(profile_run.locator(".whatran-events")).to_have_text(
+        "profile.created Created the profile of e2e-alice."
+    )
+    expect(profile_run.locator("pre.source .decorator")).to_contain_text(
+        "@signalkit.on_post_save("
+    )
+    expect(profile_run.locator("pre.source")).to_contain_text(
+        "def create_profile(sender, instance, **kwargs):"
+    )
+    expect(profile_run.locator("pre.source")).to_be_visible()
+    welcome_run = _panel_entry(panel, "accounts.signals.send_welcome_email")
+    expect(welcome_run).to_contain_text("ran in a task, after the commit")
+    expect(welcome_run).to_contain_text("Sent the welcome e-mail to alice@example.com.")
+    expect(welcome_run.locator("pre.source")).to_contain_text("task=True,")
+    # Wide enough, the panel stands beside the page rather than above it.
+    main_box, panel_box = page.locator("main").bounding_box(), panel.bounding_box()
+    assert main_box is not None and panel_box is not None
+    assert panel_box["x"] >= main_box["x"] + main_box["width"], (main_box, panel_box)
+
     main = page.locator("main")
     expect(main).to_contain_text("alice@example.com")
     expect(main).to_contain_text("Profile created")
@@ -283,9 +313,43 @@ def test_pay_and_ship_orders_in_the_browser(page: Any, server: Server) -> None:
     expect(page.locator(".messages")).to_contain_text(f"Order {number} marked paid.")
     expect(page.locator("tr", has_text="19.99")).to_contain_text("Paid")
 
+    # The payment's receivers, in the order they ran: two in the payment's transaction,
+    # the warehouse after the commit.
+    panel = page.locator(".whatran")
+    expect(panel).to_contain_text(f"POST /orders/{number[1:]}/pay/")
+    expect(panel.locator(".whatran-path")).to_have_text(
+        [
+            "shop.signals.record_status_change",
+            "shop.signals.record_payment",
+            "shop.signals.notify_warehouse",
+        ]
+    )
+    expect(_panel_entry(panel, "shop.signals.record_status_change")).to_contain_text(
+        f"Order {number}: draft → paid."
+    )
+    payment_run = _panel_entry(panel, "shop.signals.record_payment")
+    expect(payment_run).to_contain_text("order_paid · shop.Order")
+    expect(payment_run).to_contain_text(f"Order {number} paid by demo: 19.99.")
+    expect(payment_run.locator("pre.source")).to_contain_text(
+        "def record_payment(sender, order, **kwargs):"
+    )
+    warehouse_run = _panel_entry(panel, "shop.signals.notify_warehouse")
+    expect(warehouse_run).to_contain_text("ran after the commit")
+    expect(warehouse_run).to_contain_text(f"Warehouse told to ship order {number}.")
+    expect(warehouse_run.locator("pre.source .decorator")).to_contain_text(
+        "on_commit=True, robust=True"
+    )
+
     page.get_by_role("button", name="Ship all paid orders").click()
     expect(page.locator(".messages")).to_contain_text(
         "Shipped 1 paid order(s) with one update()."
+    )
+    bulk_run = _panel_entry(
+        page.locator(".whatran"), "shop.signals.record_bulk_status_change"
+    )
+    expect(bulk_run).to_contain_text("post_update · shop.Order")
+    expect(bulk_run).to_contain_text(
+        f"1 order(s) set to shipped in one update(): {number}."
     )
     expect(page.locator("tr", has_text="19.99")).to_contain_text("Shipped")
     expect(page.get_by_role("button", name="Ship all paid orders")).to_have_count(0)
@@ -296,6 +360,117 @@ def test_pay_and_ship_orders_in_the_browser(page: Any, server: Server) -> None:
     expect(events).to_contain_text(
         f"1 order(s) set to shipped in one update(): {number}."
     )
+
+
+def test_a_failing_receiver_shows_its_error_in_the_panel(
+    page: Any, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server.url("/accounts/login/"))
+    _log_in(page, "demo", "demo")
+    page.wait_for_url(server.url("/accounts/profile/"))
+    page.goto(server.url("/orders/"))
+    # load_demo's order with a total of 0: the warehouse refuses it.
+    page.locator("tr", has_text="0.00").get_by_role("button", name="Mark paid").click()
+    expect(page.locator(".messages")).to_contain_text("marked paid.")
+    warehouse_run = _panel_entry(
+        page.locator(".whatran"), "shop.signals.notify_warehouse"
+    )
+    expect(warehouse_run).to_contain_text("Raised WarehouseUnavailable: the warehouse")
+    expect(warehouse_run).to_contain_text(
+        "It is robust=True: signalkit logged the error and the request went on."
+    )
+    # signalkit's log of it is an event about nobody: staff only, so demo sees a count.
+    expect(page.locator(".whatran")).to_contain_text("1 event that only staff see")
+    expect(page.locator(".whatran")).not_to_contain_text("log.error")
+
+
+def test_pages_load_with_their_files_and_the_favicon(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    failed: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and failed.append(f"{response.status} {response.url}")
+        ),
+    )
+    log_start = len(server.output())
+    for path in ("/", "/accounts/signup/", "/accounts/login/"):
+        page.goto(server.url(path))
+        _assert_favicon(page, server)
+    _log_in(page, ADMIN, PASSWORD)
+    page.wait_for_url(server.url("/accounts/profile/"))
+    for path in ("/accounts/profile/", "/orders/", "/events/", "/admin/"):
+        page.goto(server.url(path))
+        _assert_favicon(page, server)
+    # Stylesheets applied: the header's background comes from site.css.
+    page.goto(server.url("/"))
+    expect(page.locator("header")).to_have_css("background-color", "rgb(246, 248, 250)")
+    # The home page shows the code the site demonstrates.
+    expect(page.locator("main")).to_contain_text("accounts/signals.py")
+    expect(page.locator("main")).to_contain_text(
+        'order_paid = signalkit.Signal(args=("order",))'
+    )
+    # For the clients that ask for /favicon.ico whatever the page links.
+    response = page.request.get(server.url("/favicon.ico"))
+    assert response.status == 200, response.status
+    assert response.url == server.url("/static/favicon.svg"), response.url
+    assert failed == []
+    # Browsers fetch the favicon outside the page's own requests: the server's log tells
+    # whether anything was missing (Django logs "Not Found: /favicon.ico").
+    assert "Not Found" not in server.output()[log_start:], server.output()[log_start:]
+
+
+def test_dates_on_the_events_page_stay_on_one_line(
+    browser: Any, server: Server
+) -> None:
+    for width in (1280, 400):  # a desktop, and a phone
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            page.goto(server.url("/accounts/login/?next=/events/"))
+            _log_in(page, ADMIN, PASSWORD)  # staff: every event, and a User column
+            page.wait_for_url(server.url("/events/"))
+            # One box per line an inline element is laid out on: a date that wraps
+            # would have two.
+            lines = page.locator("main td time").evaluate_all(
+                "times => times.map(time => [time.textContent,"
+                " time.getClientRects().length,"
+                " time.getBoundingClientRect().height,"
+                " parseFloat(getComputedStyle(time).lineHeight)])"
+            )
+            assert len(lines) >= 3, lines  # load_demo's and the admin's events
+            for text, boxes, height, line_height in lines:
+                assert boxes == 1, (width, text, boxes)
+                assert height < 1.5 * line_height, (width, text, height, line_height)
+        finally:
+            context.close()
+
+
+def _panel_entry(panel: Any, receiver: str) -> Any:
+    """The panel's entry for the receiver with the dotted path ``receiver``."""
+    return panel.locator(".whatran-run").filter(
+        has=panel.page.locator(".whatran-path", has_text=receiver)
+    )
+
+
+def _assert_favicon(page: Any, server: Server) -> None:
+    """The page links the SVG favicon, and it loads (and decodes, as the header's logo)."""
+    icon = page.locator('link[rel="icon"]')
+    href = icon.get_attribute("href")
+    assert href == "/static/favicon.svg", href
+    response = page.request.get(server.url(href))
+    assert response.status == 200, (href, response.status)
+    assert response.headers["content-type"].startswith("image/svg+xml"), (
+        response.headers
+    )
+    if page.locator("img.brand-logo").count():
+        width = page.locator("img.brand-logo").evaluate("img => img.naturalWidth")
+        assert width > 0
 
 
 def _log_in(page: Any, username: str, password: str) -> None:

@@ -86,7 +86,13 @@ def test_example_project_test_suite_passes() -> None:
     ran = reported_tests(output)
     assert len(ran) == count, output
     modules = {test_id.rsplit(".", 2)[0] for test_id in ran}
-    assert modules == {"accounts.tests", "events.tests", "mysite.tests", "shop.tests"}
+    assert modules == {
+        "accounts.tests",
+        "events.tests",
+        "mysite.tests",
+        "mysite.whatran.tests",
+        "shop.tests",
+    }
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A demo aid, active while DEBUG is on: after a POST, the page it redirects to shows
+    # which receivers ran (mysite/whatran/). Last, so that it sees the view alone.
+    "mysite.whatran.middleware.WhatRanMiddleware",
 ]
 
 ROOT_URLCONF = "mysite.urls"
@@ -68,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mysite.whatran.context_processors.what_ran",
             ],
         },
     },
@@ -97,6 +101,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the site's CSS and favicon
+# With DEBUG on, runserver serves the static files itself. With DEBUG off, run
+# "manage.py collectstatic" and have the web server serve this directory at STATIC_URL.
+STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # manage.py test with no labels runs the example's tests, from whatever directory.

@@ -1,5 +1,5 @@
-"""Tests of the site as a whole: settings from the environment, the DEBUG guard, and what
-an anonymous visitor can see.
+"""Tests of the site as a whole: settings from the environment, the DEBUG guard, what an
+anonymous visitor can see, the home page, and every page with its static files.
 
 Run with ``python example_project/manage.py test mysite`` (or no label: every test of the
 example), from any directory.
@@ -11,10 +11,15 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.test import SimpleTestCase, TestCase, override_settings
@@ -69,6 +74,41 @@ def production(**environ: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": get_random_secret_key(),
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
         **environ,
+    }
+
+
+def site_urls(user, order: Order) -> dict[str, str]:
+    """Every named page of the site outside the admin, and some of the admin's, by name
+    (``user`` needs an event about them)."""
+    event = Event.objects.filter(user=user).first()
+    assert event is not None
+    return {
+        "home": reverse("home"),
+        "signup": reverse("signup"),
+        "profile": reverse("profile"),
+        "login": reverse("login"),
+        "logout": reverse("logout"),
+        "password_change": reverse("password_change"),
+        "password_change_done": reverse("password_change_done"),
+        "password_reset": reverse("password_reset"),
+        "password_reset_done": reverse("password_reset_done"),
+        "password_reset_confirm": reverse(
+            "password_reset_confirm",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)), "set-password"],
+        ),
+        "password_reset_complete": reverse("password_reset_complete"),
+        "orders": reverse("orders"),
+        "order_create": reverse("order_create"),
+        "order_pay": reverse("order_pay", args=[order.pk]),
+        "orders_ship": reverse("orders_ship"),
+        "events": reverse("events"),
+        "favicon": reverse("favicon"),
+        "admin:index": reverse("admin:index"),
+        "admin:events_event_changelist": reverse("admin:events_event_changelist"),
+        "admin:events_event_change": reverse(
+            "admin:events_event_change", args=[event.pk]
+        ),
+        "admin:auth_user_change": reverse("admin:auth_user_change", args=[user.pk]),
     }
 
 
@@ -287,37 +327,7 @@ class AnonymousVisitorTests(TestCase):
 
     def urls(self) -> dict[str, str]:
         """Every named page of the site outside the admin, and some of the admin's."""
-        event = Event.objects.filter(user=self.user).first()
-        assert event is not None
-        return {
-            "home": reverse("home"),
-            "signup": reverse("signup"),
-            "profile": reverse("profile"),
-            "login": reverse("login"),
-            "logout": reverse("logout"),
-            "password_change": reverse("password_change"),
-            "password_change_done": reverse("password_change_done"),
-            "password_reset": reverse("password_reset"),
-            "password_reset_done": reverse("password_reset_done"),
-            "password_reset_confirm": reverse(
-                "password_reset_confirm",
-                args=[urlsafe_base64_encode(force_bytes(self.user.pk)), "set-password"],
-            ),
-            "password_reset_complete": reverse("password_reset_complete"),
-            "orders": reverse("orders"),
-            "order_create": reverse("order_create"),
-            "order_pay": reverse("order_pay", args=[self.order.pk]),
-            "orders_ship": reverse("orders_ship"),
-            "events": reverse("events"),
-            "admin:index": reverse("admin:index"),
-            "admin:events_event_changelist": reverse("admin:events_event_changelist"),
-            "admin:events_event_change": reverse(
-                "admin:events_event_change", args=[event.pk]
-            ),
-            "admin:auth_user_change": reverse(
-                "admin:auth_user_change", args=[self.user.pk]
-            ),
-        }
+        return site_urls(self.user, self.order)
 
     def test_every_page_outside_the_admin_is_checked(self) -> None:
         names = set()
@@ -347,3 +357,137 @@ class AnonymousVisitorTests(TestCase):
         self.client.force_login(self.user)
         self.assertContains(self.client.get(reverse("events")), self.EMAIL)
         self.assertContains(self.client.get(reverse("profile")), self.EMAIL)
+
+
+class HomePageTests(TestCase):
+    """The home page shows the code the site demonstrates, whoever asks."""
+
+    def test_it_shows_every_signals_module_of_the_project_escaped(self) -> None:
+        response = self.client.get(reverse("home"))
+        self.assertEqual(
+            [module["name"] for module in response.context["signal_modules"]],
+            ["accounts.signals", "shop.signals"],
+        )
+        self.assertContains(response, "<code>accounts/signals.py</code>", html=True)
+        self.assertContains(response, "<code>shop/signals.py</code>", html=True)
+        self.assertContains(response, "def create_profile(sender, instance, **kwargs):")
+        self.assertContains(
+            response, "order_paid = signalkit.Signal(args=(&quot;order&quot;,))"
+        )
+        self.assertContains(
+            response,
+            '<span class="decorator">@signalkit.receiver(order_paid, '
+            "sender=&quot;shop.Order&quot;)\n</span>def record_payment(",
+        )
+
+    def test_it_lists_each_modules_receivers_with_their_signal(self) -> None:
+        response = self.client.get(reverse("home"))
+        shop_module = response.context["signal_modules"][1]
+        self.assertEqual(
+            [
+                (each["name"], each["signal"], each["sender"])
+                for each in shop_module["receivers"]
+            ],
+            [
+                ("record_new_order", "post_save", "shop.Order"),
+                ("record_status_change", "post_save", "shop.Order"),
+                ("record_bulk_status_change", "post_update", "shop.Order"),
+                ("record_payment", "order_paid", "shop.Order"),
+                ("notify_warehouse", "order_paid", "shop.Order"),
+            ],
+        )
+
+
+class _Assets(HTMLParser):
+    """The static files a page links to: stylesheets, icons, scripts and images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        url = values.get("href") if tag == "link" else values.get("src")
+        if tag in ("link", "script", "img") and url:
+            self.found.append(url)
+
+
+@override_settings(
+    # The pages as runserver serves them to a developer, whatever the environment says.
+    DEBUG=True,
+    SECURE_SSL_REDIRECT=False,
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+)
+class PagesAndStaticFilesTests(StaticLiveServerTestCase):
+    """Every page, and every file it links to, loads: no 404, the favicon included.
+
+    ``StaticLiveServerTestCase`` serves the static files with the handler ``runserver``
+    uses while DEBUG is on, and the pages through the whole middleware stack (the live
+    server's requests come from 127.0.0.1, which ``LocalOnlyWhileDebugMiddleware`` lets
+    through).
+    """
+
+    def setUp(self) -> None:
+        self.admin = User.objects.create_superuser(
+            "root", "root@example.com", "Pw-12345678"
+        )
+        self.order = Order.objects.create(customer=self.admin)
+
+    def fetch(self, url: str, cookie: str) -> tuple[int, str]:
+        request = urllib.request.Request(urljoin(self.live_server_url, url))
+        if cookie:
+            request.add_header("Cookie", cookie)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def crawl(self, cookie: str) -> set[str]:
+        """Load every page and the files it links to; return the files' paths."""
+        assets: set[str] = set()
+        with self.assertLogs("django.request", "WARNING") as logs:
+            for name, url in site_urls(self.admin, self.order).items():
+                status, html = self.fetch(url, cookie)
+                with self.subTest(page=name):
+                    # Some pages answer only POST (405); none may be missing.
+                    self.assertNotEqual(status, 404, url)
+                    self.assertLess(status, 500, url)
+                parser = _Assets()
+                parser.feed(html)
+                page = urljoin(self.live_server_url, url)
+                assets.update(
+                    urlsplit(urljoin(page, each)).path for each in parser.found
+                )
+        # What Django logged were the POST-only pages' answers to a GET, nothing else.
+        self.assertTrue(
+            all("Method Not Allowed (GET)" in line for line in logs.output), logs.output
+        )
+        for path in sorted(assets):
+            with self.subTest(asset=path):
+                status, _body = self.fetch(path, cookie)
+                self.assertEqual(status, 200, path)
+        return assets
+
+    def test_for_an_anonymous_visitor(self) -> None:
+        assets = self.crawl(cookie="")
+        self.assertTrue(
+            {"/static/favicon.svg", "/static/css/site.css", "/static/css/whatran.css"}
+            <= assets,
+            assets,
+        )
+
+    def test_for_a_logged_in_superuser_admin_pages_included(self) -> None:
+        self.client.force_login(self.admin)
+        session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        assets = self.crawl(cookie=f"{settings.SESSION_COOKIE_NAME}={session}")
+        # The admin's own files, and the favicon its pages link to as well.
+        self.assertIn("/static/admin/css/base.css", assets)
+        self.assertIn("/static/favicon.svg", assets)
+
+    def test_the_favicon_is_an_svg_also_at_favicon_ico(self) -> None:
+        for path in ("/static/favicon.svg", "/favicon.ico"):
+            with self.subTest(path=path):
+                status, body = self.fetch(path, cookie="")
+                self.assertEqual(status, 200)
+                self.assertTrue(body.startswith("<svg "), body[:40])
