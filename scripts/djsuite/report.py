@@ -141,10 +141,15 @@ def write(
     sections: dict[str, dict[str, Failure]],
     runs: list[Run],
     findings: list[str],
+    expected: dict[str, dict[str, Expected]],
 ) -> None:
     """Save every failure with its whole traceback, and each run's figures, as JSON."""
     data = {
         "hook_signatures": findings,
+        "expected_differences": {
+            test: {db: entry.reason for db, entry in where.items()}
+            for test, where in expected.items()
+        },
         "runs": [
             {
                 "mode": r.mode,
