@@ -53,6 +53,29 @@ def split_expected(
     return real, expected
 
 
+def rerun_label(test: str) -> str:
+    """The runtests.py label that runs ``test`` again (its class, for a class's error)."""
+    holder = re.fullmatch(
+        r"\w+ \((?P<label>[\w.]+)\)", test
+    )  # setUpClass (app.tests.C)
+    return holder["label"] if holder else test
+
+
+def confirmed(
+    found: dict[str, tuple[str, str]], control: Run, signalkit: Run
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Split ``found`` into the regressions a re-run of those tests alone shows again (or
+    could not check) and those it does not (timing-sensitive tests under load, say)."""
+    again = regressions(control, signalkit)
+    kept, gone = {}, {}
+    for test, outcome in found.items():
+        if test in again or test not in control.tests:
+            kept[test] = outcome
+        else:
+            gone[test] = outcome
+    return kept, gone
+
+
 def failures(run: Run) -> dict[str, tuple[str, str]]:
     """The failed tests of a run that must fully pass (the dispatch job)."""
     return {

@@ -35,6 +35,8 @@ class Run:
     returncode: int
     #: CPU time of runtests.py and its workers: unlike wall time, not stretched by load.
     cpu_seconds: float
+    #: A second run of some tests alone, to confirm what the first one found.
+    rerun: bool = False
     #: test id -> {"outcome": "pass" | "skip" | "fail", "detail": text}
     tests: dict[str, dict[str, str]] = field(default_factory=dict)
     #: What went wrong with the harness itself (no results, a setup not in effect).
@@ -44,7 +46,7 @@ class Run:
 
     @property
     def name(self) -> str:
-        return f"{self.mode}/{self.database}"
+        return f"{self.mode}/{self.database}{' re-run' if self.rerun else ''}"
 
     def count(self, outcome: str) -> int:
         return sum(1 for t in self.tests.values() if t["outcome"] == outcome)
@@ -80,9 +82,10 @@ def run(
     parallel: str,
     runtests_args: list[str],
     results_dir: Path,
+    rerun: bool = False,
 ) -> Run:
     """Run ``runtests.py labels`` in ``tests`` with ``mode``'s apps on ``database``."""
-    results = results_dir / f"{mode}-{database}.json"
+    results = results_dir / f"{mode}-{database}{'-rerun' if rerun else ''}.json"
     results.unlink(missing_ok=True)
     env = child_env(dict(os.environ))
     env.update(
@@ -99,9 +102,10 @@ def run(
         *runtests_args,
         *labels,
     ]
+    shown = " ".join(labels) if rerun else f"<{len(labels)} apps>"
     print(
-        f"\ndjango-suite: === {mode} on {database}: {' '.join(cmd[1:5])} "
-        f"<{len(labels)} apps> (in {tests})",
+        f"\ndjango-suite: === {mode} on {database}{' (re-run)' if rerun else ''}: "
+        f"{' '.join(cmd[1:5])} {shown} (in {tests})",
         flush=True,
     )
     start, cpu_start = time.monotonic(), _children_cpu()
@@ -112,6 +116,7 @@ def run(
         time.monotonic() - start,
         returncode,
         _children_cpu() - cpu_start,
+        rerun,
     )
     if not results.is_file():
         outcome.problems.append(

@@ -28,18 +28,24 @@ from djsuite.child.common import (
 _done: set[type[Model]] = set()
 
 
+def _connect_new() -> None:
+    for model in new_models(_done):
+        for signal in MODEL_SIGNALS.values():
+            signal.connect(noop, sender=model, weak=False)
+
+
 class ControlConfig(AppConfig):
     name = "djsuite.child.control"
     label = "djsuite_control"
     verbose_name = "django-suite control: plain receivers"
 
     def ready(self) -> None:
-        for model in new_models(_done):
-            for signal in MODEL_SIGNALS.values():
-                signal.connect(noop, sender=model, weak=False)
+        _connect_new()
 
-    def verify(self) -> dict[str, Any]:
-        """Every model has its receivers, and signalkit is nowhere (plain Django)."""
+    def before_tests(self) -> dict[str, Any]:
+        """Cover the models test modules defined at import, then check every model has
+        its receivers, and signalkit is nowhere (plain Django)."""
+        _connect_new()
         models = every_model()
         problems = [
             f"{model._meta.label}: no receiver for {', '.join(names)}"

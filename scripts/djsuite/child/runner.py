@@ -3,8 +3,8 @@
 :class:`RecordingRunner` is Django's ``DiscoverRunner`` plus a result class that keeps,
 for each test id, ``pass`` (success or expected failure), ``skip`` or ``fail`` (failure,
 error, failed subtest, unexpected success) and the traceback text. Before the tests run it
-asks each installed app that has a ``verify()`` method (the control and signalkit-on
-apps) whether its setup took effect. Both go to the JSON file named by
+calls ``before_tests()`` on each installed app that has one (the control and
+signalkit-on apps): they finish their setup and report whether it took effect. Both go to the JSON file named by
 ``$DJANGO_SUITE_RESULTS``.
 
 Parallel runs: a worker sends each error to the main process as text (tracebacks do not
@@ -182,12 +182,12 @@ class RecordingResult(_LogCheck, unittest.TextTestResult):
         self._record(test, FAIL, "unexpected success of a test marked expectedFailure")
 
 
-def _verify() -> dict[str, Any]:
-    """What each harness app reports about its setup (see their ``verify()``)."""
+def _before_tests() -> dict[str, Any]:
+    """What each harness app reports about its setup (see their ``before_tests()``)."""
     return {
-        config.label: config.verify()
+        config.label: config.before_tests()
         for config in apps.get_app_configs()
-        if callable(getattr(config, "verify", None))
+        if callable(getattr(config, "before_tests", None))
     }
 
 
@@ -200,7 +200,7 @@ class RecordingRunner(DiscoverRunner):
         return RecordingResult
 
     def run_suite(self, suite: Any, **kwargs: Any) -> Any:
-        setup = _verify()
+        setup = _before_tests()
         result = super().run_suite(suite, **kwargs)
         path = os.environ.get("DJANGO_SUITE_RESULTS")
         if path:

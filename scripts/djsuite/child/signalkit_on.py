@@ -13,7 +13,9 @@ models are loaded, for every model:
   only when someone listens;
 
 all ``robust=True``, the ``post_*`` ones (and ``m2m_changed``) ``on_commit=True``, each
-calling :func:`~djsuite.child.common.noop`. ``verify()`` checks it all took effect.
+calling :func:`~djsuite.child.common.noop`. Models that test modules define at import
+are switched on in ``before_tests()``, which then checks it all took effect; models a
+test creates while it runs (``isolate_apps``) are left alone.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from signalkit.models import SignalQuerySetMixin
 managers.install()
 
 _done: set[type[Model]] = set()
-#: Models signalkit refused to switch on, with why: reported by verify().
+#: Models signalkit refused to switch on, with why: reported by before_tests().
 _setup_errors: list[str] = []
 
 BULK_SIGNALS = {
@@ -100,23 +102,27 @@ def _problems(model: type[Model]) -> list[str]:
     return problems
 
 
+def _switch_on_new() -> None:
+    for model in new_models(_done):
+        try:
+            _switch_on(model)
+        except Exception as exc:  # a model signalkit refuses: reported, not fatal
+            _setup_errors.append(f"{model._meta.label}: {type(exc).__name__}: {exc}")
+
+
 class SignalkitOnConfig(AppConfig):
     name = "djsuite.child.signalkit_on"
     label = "djsuite_signalkit"
     verbose_name = "django-suite: signalkit on every model"
 
     def ready(self) -> None:
-        for model in new_models(_done):
-            try:
-                _switch_on(model)
-            except Exception as exc:  # a model signalkit refuses: reported, not fatal
-                _setup_errors.append(
-                    f"{model._meta.label}: {type(exc).__name__}: {exc}"
-                )
+        _switch_on_new()
 
-    def verify(self) -> dict[str, Any]:
-        """Every model: SignalQuerySet default manager, receivers, tracking (problems
-        of the setup); and hooks that change a method's signature (findings)."""
+    def before_tests(self) -> dict[str, Any]:
+        """Cover the models test modules defined at import, then check every model:
+        SignalQuerySet default manager, receivers, tracking (problems of the setup); and
+        hooks that change a method's signature (findings)."""
+        _switch_on_new()
         models = every_model()
         package = Path(signalkit.__file__).resolve().parent
         problems = list(_setup_errors)
