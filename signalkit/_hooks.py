@@ -21,8 +21,7 @@ from typing import Any
 
 from django.dispatch import Signal
 
-# Django's own sender key, so a sender matches exactly as it does for connect().
-from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
+from signalkit import _django
 
 Responses = list[tuple[Any, Any]]
 RecordSend = Callable[[Any, dict[str, Any]], None]
@@ -104,7 +103,7 @@ WRAPPER = "__signalkit_wrapper__"
 
 def sender_matches(expected: Any, sender: Any) -> bool:
     """True if ``sender`` is ``expected``, or ``expected`` is ``None`` (any sender)."""
-    return expected is None or _make_id(expected) == _make_id(sender)
+    return expected is None or _django.make_id(expected) == _django.make_id(sender)
 
 
 def push(entry: Entry) -> None:
@@ -292,7 +291,7 @@ _PATCHES: dict[str, Callable[[Any], Any]] = {
     "asend": _patch_asend,
     "asend_robust": _patch_asend,
     "has_listeners": _patch_has_listeners,
-    "_live_receivers": _patch_live_receivers,
+    _django.LIVE_RECEIVERS: _patch_live_receivers,
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Model
 
-from signalkit import conf, events, tasks_compat, tracking
+from signalkit import _django, conf, events, tasks_compat, tracking
 from signalkit.naming import signal_name
 
 CELERY = "celery"
@@ -243,10 +243,7 @@ def _outside_unrelated_transactions(enqueue: Callable[[], Any], alias: str) -> N
     if database is None:
         enqueue()
         return
-    blocks = connections[database].atomic_blocks
-    # atomic_blocks and _from_testcase: Django's own record of open atomic() blocks and
-    # of those a TestCase opened (the same in Django 5.2 to 6.1).
-    if not any(not getattr(block, "_from_testcase", False) for block in blocks):
+    if not _django.in_atomic_block_of_others(connections[database]):
         enqueue()
         return
     failure: list[BaseException] = []

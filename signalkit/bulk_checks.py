@@ -9,7 +9,7 @@ from django.apps import AppConfig
 from django.core import checks
 from django.db import models
 
-from signalkit import registry, signals
+from signalkit import _django, registry, signals
 from signalkit.models import SignalQuerySetMixin
 from signalkit.naming import sender_label, signal_name
 
@@ -74,7 +74,7 @@ def _sends(model: type[models.Model]) -> bool:
     except Exception:
         # A get_queryset() that needs a request or tenant context: trust the class the
         # manager was built from instead.
-        queryset_class = getattr(manager, "_queryset_class", None)
+        queryset_class = _django.queryset_class(manager)
     return isinstance(queryset_class, type) and issubclass(
         queryset_class, SignalQuerySetMixin
     )

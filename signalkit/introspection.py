@@ -17,7 +17,6 @@ import json
 import os
 import re
 import sys
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -29,10 +28,7 @@ from django.core.management.color import Style
 from django.db.models import Model
 from django.dispatch import Signal
 
-# Django's own receiver key, so receivers are matched exactly as Django matches them.
-from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
-
-from signalkit import conf, dispatch, registry
+from signalkit import _django, conf, dispatch, registry
 from signalkit.naming import callable_path, signal_path
 from signalkit.registry import Connection
 
@@ -47,7 +43,6 @@ _BUILTIN_MODULES = (
     "signalkit.signals",
 )
 _IF_IMPORTED = ("django.test.signals", "django.tasks.signals", "django_tasks.signals")
-_NONE_ID = _make_id(None)
 
 # Django's signals that no model ever sends: their catch-all receivers are not listed
 # for --sender. Every other signal, custom ones included, may be sent by a model.
@@ -210,15 +205,20 @@ def receivers(signal_list: Iterable[Signal] | None = None) -> list[Entry]:
         signal_list = signals()
     live = registry.connections()
     by_wrapper = {id(conn.wrapper): conn for conn in live}
-    found = [(each, _live_receivers(each)) for each in signal_list]
-    unknown = {key[1] for _, items in found for key, _, s in items if s is _UNKNOWN}
+    found = [(each, _django.live_receivers(each)) for each in signal_list]
+    unknown = {
+        key[1]
+        for _, items in found
+        for key, _, s in items
+        if s is _django.UNKNOWN_SENDER
+    }
     by_id = _find_senders(unknown, [s for conn in live for s in conn.senders])
     entries: list[Entry] = []
     seen: set[tuple[Any, ...]] = set()
     for each, items in found:
         path = signal_path(each)
         for key, receiver, sender in items:
-            if sender is _UNKNOWN:
+            if sender is _django.UNKNOWN_SENDER:
                 sender = by_id.get(key[1], _Missing(key[1]))
             conn = by_wrapper.get(id(receiver))
             if conn is not None and conn.wrapper is receiver:
@@ -227,7 +227,7 @@ def receivers(signal_list: Iterable[Signal] | None = None) -> list[Entry]:
                 entry = _from_plain(path, key, receiver, sender)
             # One entry per receiver and sender, even when a receiver is connected
             # twice under two dispatch_uids.
-            ident = (id(each), _make_id(entry.function), entry.sender)
+            ident = (id(each), _django.make_id(entry.function), entry.sender)
             if ident not in seen:
                 seen.add(ident)
                 entries.append(entry)
@@ -235,36 +235,6 @@ def receivers(signal_list: Iterable[Signal] | None = None) -> list[Entry]:
             if conn.signal is each:
                 entries.extend(_unresolved(path, conn))
     return entries
-
-
-_UNKNOWN = object()
-
-
-def _live_receivers(signal: Signal) -> list[tuple[Any, Any, Any]]:
-    """``(lookup key, receiver, sender)`` for each live receiver of ``signal``.
-
-    The sender is ``_UNKNOWN`` when the signal keeps only its id.
-    """
-    with signal.lock:
-        raw = list(signal.receivers)
-    found = []
-    for item in raw:
-        key, ref = item[0], item[1]
-        receiver = ref() if isinstance(ref, weakref.ReferenceType) else ref
-        if receiver is None:
-            continue  # garbage-collected; Django drops it on its next send
-        sender: Any = _UNKNOWN
-        if key[1] == _NONE_ID:
-            sender = None
-        elif len(item) > 3 and isinstance(item[2], weakref.ReferenceType):
-            # Django >= 6.0 keeps a weak reference to the sender beside the key;
-            # Django 5.2 keeps only its id, as do both for senders that cannot be
-            # weakly referenced.
-            sender = item[2]()
-            if sender is None:
-                continue  # a dead sender: Django ignores the receiver
-        found.append((key, receiver, sender))
-    return found
 
 
 def _find_senders(wanted: set[Any], known: Iterable[Any]) -> dict[Any, Any]:
@@ -277,7 +247,7 @@ def _find_senders(wanted: set[Any], known: Iterable[Any]) -> dict[Any, Any]:
         *apps.get_models(include_auto_created=True, include_swapped=True),
         *apps.get_app_configs(),
     ):
-        found.setdefault(_make_id(obj), obj)
+        found.setdefault(_django.make_id(obj), obj)
     missing = {ident for ident in wanted if ident not in found}
     if missing:
         # Any other object the garbage collector tracks (not strings or numbers).
@@ -310,7 +280,7 @@ def _from_plain(path: str, key: Any, receiver: Any, sender: Any) -> Entry:
         func = func.func
     label, app_label, model_name = _describe_sender(sender)
     # Without a dispatch_uid, Django keys a receiver by the receiver itself.
-    uid = None if key[0] == _make_id(receiver) else key[0]
+    uid = None if key[0] == _django.make_id(receiver) else key[0]
     return Entry(
         signal=path,
         receiver=callable_path(func),

@@ -11,12 +11,7 @@ from typing import Any, TypeVar
 from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
-try:  # Django >= 6.0: leaves deferred annotations (Python 3.14) unevaluated.
-    from django.utils.inspect import signature as _signature
-except ImportError:  # pragma: no cover - Django 5.2
-    from inspect import signature as _signature
-
-from signalkit import background, registry, senders
+from signalkit import _django, background, registry, senders
 from signalkit import signals as bulk_signals
 from signalkit.delivery import Options
 from signalkit.naming import callable_path, is_module_level, signal_name, signal_path
@@ -174,7 +169,7 @@ def _check_when(when: Any, signal_list: list[Signal], where: str) -> None:
             f"lambda instance, **kwargs: instance.is_active; got {when!r}."
         )
     try:
-        signature = _signature(when)
+        signature = _django.signature(when)
     except (TypeError, ValueError):  # nothing to inspect (some builtins): trust it
         return
     for each in signal_list:
@@ -279,7 +274,7 @@ def _accepts_kwargs(func: Any) -> bool:
     # Not django.utils.inspect.func_accepts_kwargs: its lru_cache holds the function
     # strongly, which would keep a weak=True receiver alive.
     try:
-        parameters = _signature(func).parameters.values()
+        parameters = _django.signature(func).parameters.values()
     except (TypeError, ValueError):  # no signature to inspect (some builtins)
         return True
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)

@@ -29,7 +29,7 @@ from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
-from signalkit import _internals, delivery, senders, tracking
+from signalkit import _django, delivery, senders, tracking
 from signalkit.naming import callable_path, is_module_level, sender_label, signal_name
 from signalkit.senders import Subscription, Target
 
@@ -78,7 +78,7 @@ class Connection:
         self.wrapper: Callable[..., Any] | None = None
         self.subscriptions: Sequence[Subscription] = ()
         self.connected = True
-        self._attached: list[tuple[Any, _internals.Handle]] = []
+        self._attached: list[tuple[Any, _django.Handle]] = []
 
     def __repr__(self) -> str:
         return f"<Connection {self.describe()}>"
@@ -106,7 +106,7 @@ class Connection:
             return
         if self.options.changed is not None:
             tracking.require(sender, list(self.options.changed))
-        handle = _internals.connect(self.signal, self.uid, self.wrapper, sender)
+        handle = _django.connect(self.signal, self.uid, self.wrapper, sender)
         # None: as in Django, the first receiver connected under a dispatch_uid wins;
         # not recording the sender keeps disconnect() from removing that other receiver.
         if handle is not None:
@@ -125,7 +125,7 @@ class Connection:
             # The entries refer to the wrapper weakly: dropping it disconnects them all.
             self.wrapper = None
             handles = [handle for _, handle in attached]
-            _internals.disconnect(self.signal, handles, collecting=collecting)
+            _django.disconnect(self.signal, handles, collecting=collecting)
         if collecting:
             for subscription in self.subscriptions:
                 subscription.active = False
@@ -155,7 +155,7 @@ def identity(func: Any) -> tuple[Hashable, tuple[Any, Any] | None]:
     execution of its module that created it (see the module docstring)."""
     inner = _unwrapped(func) if isinstance(func, FunctionType) else func
     if not (is_module_level(func) and is_module_level(inner)):
-        return ("object", _internals.make_id(func)), None
+        return ("object", _django.make_id(func)), None
     namespace = inner.__globals__
     execution = (namespace, namespace.get("__spec__"))
     filename = inner.__code__.co_filename
@@ -189,7 +189,7 @@ def connect(
     an earlier connection of the same receiver becomes)."""
     _forget_collected()
     ident, execution = identity(func)
-    func_id = _internals.make_id(func)
+    func_id = _django.make_id(func)
     for earlier in list(_groups.get(ident, ())):
         if not _same_execution(earlier._execution, execution):
             # The function comes from a new execution of its module: what the earlier
@@ -198,7 +198,7 @@ def connect(
         elif (
             earlier.signal is signal
             and earlier.func is not None
-            and _internals.make_id(earlier.func) == func_id
+            and _django.make_id(earlier.func) == func_id
             and _same_targets(earlier.targets, targets)
         ):
             disconnect_connection(earlier)
@@ -277,11 +277,11 @@ def disconnect(func: Any) -> bool:
     group = _groups.get(identity(func)[0], ())
     # Compared as Django compares receivers: a bound method is a new object on every
     # attribute access, so identity of the method itself would never match.
-    wanted = _internals.make_id(func)
+    wanted = _django.make_id(func)
     found = [
         conn
         for conn in group
-        if conn.func is not None and _internals.make_id(conn.func) == wanted
+        if conn.func is not None and _django.make_id(conn.func) == wanted
     ]
     for conn in found:
         disconnect_connection(conn)

@@ -24,7 +24,7 @@ from django.core import checks
 from django.db.models import Model
 from django.db.models.signals import class_prepared
 
-from signalkit import _internals
+from signalkit import _django
 from signalkit.naming import sender_label
 
 Attach = Callable[[Any], None]
@@ -251,7 +251,7 @@ def _start(sub: Subscription) -> None:
         sub.resolved = True
         _checked[sub] = None
         _watchers[sub] = None
-        for model in list(apps.all_models.get(target.app_label, {}).values()):
+        for model in _django.registered_models(apps, target.app_label):
             sub.attach(model)
     else:
         _checked[sub] = None
@@ -290,7 +290,7 @@ def unsubscribe(subs: Sequence[Subscription]) -> None:
 def _dequeue(sub: Subscription) -> None:
     """Take a lazy string out of whichever queue it waits in."""
     if sub.queued is not None:
-        _internals.cancel_lazy_operation(apps, sub.key, sub.queued)
+        _django.cancel_lazy_operation(apps, sub.key, sub.queued)
         sub.queued = None
     waiting = _waiting.get(sub.key)
     if waiting is not None:
@@ -435,8 +435,10 @@ _ADVICE = (
 
 
 def _what_is_missing(target: Target) -> str:
-    # all_models is a defaultdict: looking a label up may have added it, empty.
-    if apps.all_models.get(target.app_label) or target.app_label in apps.app_configs:
+    if (
+        _django.registered_models(apps, target.app_label)
+        or target.app_label in apps.app_configs
+    ):
         return f"app {target.app_label!r} has no model named {target.text.partition('.')[2]!r}"
     return f"no installed app has the label {target.app_label!r}"
 

@@ -18,7 +18,7 @@ from django.db.models import signals as model_signals
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
-from signalkit import _internals, naming, registry
+from signalkit import _django, naming, registry
 from tests.sk_support import connections_undone
 from tests.testapp.models import Author, Book, Tag
 
@@ -899,7 +899,7 @@ def test_many_receivers_one_entry_each_and_nothing_left_after() -> None:
         signalkit.receiver(signal, sender=S)(func)
 
     assert len(signal.receivers) == 300
-    assert len(_internals._indexes[signal].keys) == 300
+    assert len(_django._indexes[signal].keys) == 300
     assert (
         sum(len(g) for g in registry._groups.values() if g[0].signal is signal) == 300
     )
@@ -911,7 +911,7 @@ def test_many_receivers_one_entry_each_and_nothing_left_after() -> None:
 
     assert not signal.has_listeners(S)
     assert signal.receivers == []
-    assert not _internals._indexes[signal].keys
+    assert not _django._indexes[signal].keys
     assert not [g for g in registry._groups.values() if g[0].signal is signal]
 
 
