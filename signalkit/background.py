@@ -18,98 +18,16 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Model
 
-from signalkit import _django, conf, events, tasks_compat, tracking
+from signalkit import _django, events, tasks_compat, tracking
 from signalkit.naming import signal_name
-
-CELERY = "celery"
-_KEYS = ("backend", "queue_name", "priority", "fields", "exclude")
+from signalkit.options import CELERY, TaskSpec
 
 logger = logging.getLogger("signalkit")
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """Where a ``task=`` receiver is sent (a ``TASKS`` alias or ``"celery"``, options), and
-    which fields of a model instance its events carry."""
-
-    backend: str | None = None  # None: SIGNALKIT["TASK_BACKEND"] at send time
-    queue_name: str | None = None
-    priority: int | None = None
-    carry: events.Carry = events.ALL
-
-    @property
-    def alias(self) -> str:
-        return self.backend or str(conf.get("TASK_BACKEND"))
-
-
-def parse(task: Any, where: str) -> TaskSpec | None:
-    """Validate a ``task=`` option value; ``None`` when background delivery is off."""
-    if task is False:
-        return None
-    if task is True:
-        return TaskSpec()
-    if isinstance(task, str) and task:
-        return TaskSpec(backend=task)
-    if isinstance(task, dict):
-        return _parse_dict(task, where)
-    raise TypeError(
-        f"Receiver option task= on {where} takes True, a TASKS alias, 'celery' or a dict "
-        f"with 'backend', 'queue_name', 'priority', 'fields' or 'exclude', not {task!r}."
-    )
-
-
-def _parse_dict(task: dict[Any, Any], where: str) -> TaskSpec:
-    unknown = set(task) - set(_KEYS)
-    if unknown:
-        raise TypeError(
-            f"Receiver option task= on {where} got unknown key {sorted(map(str, unknown))[0]!r}; "
-            f"the keys are 'backend', 'queue_name', 'priority', 'fields' and 'exclude'."
-        )
-    backend, queue, priority = (
-        task.get("backend"),
-        task.get("queue_name"),
-        task.get("priority"),
-    )
-    if backend is not None and not (isinstance(backend, str) and backend):
-        raise TypeError(
-            f"task={{'backend': ...}} on {where} takes a TASKS alias or 'celery', not {backend!r}."
-        )
-    if queue is not None and not (isinstance(queue, str) and queue):
-        raise TypeError(
-            f"task={{'queue_name': ...}} on {where} takes a queue name, not {queue!r}."
-        )
-    if priority is not None and (
-        isinstance(priority, bool) or not isinstance(priority, int)
-    ):
-        raise TypeError(
-            f"task={{'priority': ...}} on {where} takes an int, not {priority!r}."
-        )
-    if "fields" in task and "exclude" in task:
-        raise TypeError(
-            f"task= on {where} takes 'fields' (the fields an instance carries) or "
-            f"'exclude' (the fields it leaves out), not both."
-        )
-    fields = _names(task, "fields", where) if "fields" in task else None
-    exclude = _names(task, "exclude", where) if "exclude" in task else ()
-    return TaskSpec(backend, queue, priority, events.Carry(fields, exclude))
-
-
-def _names(task: dict[Any, Any], key: str, where: str) -> tuple[str, ...]:
-    names = task[key]
-    if not isinstance(names, (list, tuple)) or not all(
-        isinstance(n, str) and n for n in names
-    ):
-        raise TypeError(
-            f"task={{{key!r}: ...}} on {where} takes a list of field names, such as "
-            f"['id', 'email'], not {names!r}."
-        )
-    return tuple(names)
 
 
 def schedule(

@@ -18,7 +18,7 @@ from celery.app.annotations import prepare, resolve_all
 from django.core.exceptions import ImproperlyConfigured
 
 from signalkit import worker
-from signalkit.background import TaskSpec
+from signalkit.options import TaskSpec
 
 TASK_NAME = "signalkit.run_receiver"
 

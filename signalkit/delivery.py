@@ -7,7 +7,6 @@ import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
@@ -16,6 +15,7 @@ from django.db.transaction import TransactionManagementError
 
 from signalkit import _hooks, background, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
+from signalkit.options import Options, TaskSpec
 
 logger = logging.getLogger("signalkit")
 
@@ -24,30 +24,6 @@ logger = logging.getLogger("signalkit")
 _running: ContextVar[tuple[tuple[int, int], ...]] = ContextVar(
     "signalkit_running", default=()
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    """The validated options of one decorator call."""
-
-    subclasses: bool = False
-    created: bool | None = None
-    changed: tuple[str, ...] | None = None
-    when: Callable[..., Any] | None = None
-    on_commit: bool = False
-    task: Any = False
-    robust: bool = False
-    reentrant: bool = False
-    dispatch_uid: Any = None
-    weak: bool = False
-
-    def non_default(self) -> dict[str, Any]:
-        """The options that differ from their defaults, for introspection."""
-        return {
-            name: value
-            for name, value in vars(self).items()
-            if value != Options.__dataclass_fields__[name].default
-        }
 
 
 def build(
@@ -165,7 +141,7 @@ def _manual_transaction(
 
 def _schedule(
     get_func: Callable[[], Any],
-    task: background.TaskSpec,
+    task: TaskSpec,
     robust: bool,
     signal: Any,
     sender: Any,
@@ -191,7 +167,7 @@ def _build_sync(
         options.on_commit,
     )
     should_run = _condition(get_func, options)
-    task = background.parse(options.task, "")
+    task = options.task
     # A strongly held function is called directly; only weak=True pays for the lookup.
     strong = None if options.weak else get_func()
 
@@ -282,7 +258,7 @@ def _build_async(
 ) -> Callable[..., Any]:
     robust = options.robust
     should_run = _condition(get_func, options)
-    task = background.parse(options.task, "")
+    task = options.task
 
     async def run(signal: Any, sender: Any, kwargs: dict[str, Any], key: Any) -> Any:
         func = get_func()

@@ -31,6 +31,7 @@ from typing import Any
 
 from signalkit import _django, delivery, senders, tracking
 from signalkit.naming import callable_path, is_module_level, sender_label, signal_name
+from signalkit.options import Options
 from signalkit.senders import Subscription, Target
 
 
@@ -58,7 +59,7 @@ class Connection:
         signal: Any,
         func_ref: Callable[[], Any],
         targets: list[Target],
-        options: delivery.Options,
+        options: Options,
         uid: Hashable,
         ident: Hashable,
         execution: tuple[Any, Any] | None,
@@ -183,7 +184,7 @@ def _same_execution(one: tuple[Any, Any] | None, other: tuple[Any, Any] | None) 
 
 
 def connect(
-    func: Any, signal: Any, targets: list[Target], options: delivery.Options
+    func: Any, signal: Any, targets: list[Target], options: Options
 ) -> Connection:
     """Connect ``func`` to ``signal`` for ``targets`` (see the module docstring for what
     an earlier connection of the same receiver becomes)."""

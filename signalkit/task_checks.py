@@ -12,6 +12,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from signalkit import background, registry
+from signalkit.options import CELERY
 
 
 def check_task_receivers(
@@ -22,7 +23,7 @@ def check_task_receivers(
     seen_aliases: set[str] = set()
     celery_owner = None
     for conn in registry.connections():
-        spec = background.parse(conn.options.task, conn.describe())
+        spec = conn.options.task
         if spec is None:
             continue
         if not _importable(conn.path, conn.func):
@@ -38,7 +39,7 @@ def check_task_receivers(
                 )
             )
         alias = spec.alias
-        if alias == background.CELERY:
+        if alias == CELERY:
             celery_owner = celery_owner or conn.describe()
             continue
         if alias in seen_aliases:

@@ -125,9 +125,9 @@ def task_receiver(receiver_path: str, signal: Signal, path: str) -> Any:
         if conn.path != receiver_path:
             continue
         if conn.signal is not signal:
-            on_other_signals = on_other_signals or conn.options.task is not False
+            on_other_signals = on_other_signals or conn.options.task is not None
             continue
-        if conn.options.task is False:
+        if conn.options.task is None:
             without_task = True
             continue
         func = conn.func

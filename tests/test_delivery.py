@@ -19,6 +19,7 @@ from django.db.transaction import TransactionManagementError
 
 import signalkit
 from signalkit import delivery, registry
+from signalkit.options import Options
 from tests.sk_support import connections_undone
 from tests.testapp.models import Author, Tag
 
@@ -802,7 +803,7 @@ def test_wrapper_of_a_collected_weak_function_does_nothing() -> None:
     def get_func() -> Any:
         return alive[0] if alive else None
 
-    wrapper = delivery.build(get_func, id(receive), delivery.Options(weak=True))
+    wrapper = delivery.build(get_func, id(receive), Options(weak=True))
     assert not hasattr(wrapper, "__wrapped__")
     wrapper(signal=ping, sender=None)
     alive.clear()
@@ -812,15 +813,15 @@ def test_wrapper_of_a_collected_weak_function_does_nothing() -> None:
         seen.append("async")
 
     alive.append(areceive)
-    awrapper = delivery.build(get_func, id(areceive), delivery.Options(weak=True))
+    awrapper = delivery.build(get_func, id(areceive), Options(weak=True))
     alive.clear()
     assert asyncio.run(awrapper(signal=ping, sender=None)) is None
     assert seen == ["run"]
 
 
 def test_options_non_default() -> None:
-    assert delivery.Options().non_default() == {}
-    assert delivery.Options(robust=True, created=False).non_default() == {
+    assert Options().non_default() == {}
+    assert Options(robust=True, created=False).non_default() == {
         "robust": True,
         "created": False,
     }

@@ -360,9 +360,9 @@ def test_e003_for_a_receiver_not_importable_by_its_path() -> None:
 
 def test_task_settings_backend_is_used_for_task_true() -> None:
     with override_settings(SIGNALKIT={"TASK_BACKEND": "immediate"}):
-        from signalkit.background import parse
+        from signalkit.options import parse_task
 
-        spec = parse(True, "post_save")
+        spec = parse_task(True, "post_save")
         assert spec is not None
         assert spec.alias == "immediate"
 
