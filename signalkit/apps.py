@@ -20,7 +20,7 @@ class SignalkitConfig(AppConfig):
         from signalkit import checks, conf, discovery, senders
 
         checks.register()
-        senders.registry_ready()
+        senders.all_models_loaded()
         if find_spec("celery") is not None:
             # Registers signalkit's shared task with every Celery app of the project.
             import signalkit.celery_transport  # noqa: F401

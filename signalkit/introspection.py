@@ -300,9 +300,7 @@ def _unresolved(path: str, conn: Connection) -> list[Entry]:
     entries = []
     for sub in conn.subscriptions:
         target = sub.target
-        unknown_app = target.kind == "app" and target.app_label not in apps.app_configs
-        unresolved_lazy = target.kind == "lazy" and not sub.resolved
-        if unknown_app or unresolved_lazy or sub.abstract is not None:
+        if sub.failure is not None:
             entries.append(
                 Entry(
                     signal=path,

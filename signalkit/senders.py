@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core import checks
 from django.db.models import Model
 from django.db.models.signals import class_prepared
 
@@ -94,9 +93,32 @@ def _parse_one(sender: object, subclasses: bool, where: str) -> Target:
     return Target("object", sender)
 
 
-def _parse_string(text: str, subclasses: bool, where: str) -> Target:
+def parse_label(text: str) -> tuple[str, str] | None:
+    """Split ``"app_label.ModelName"`` into its app label and model name, as written;
+    ``None`` for a string of any other form. ``"app_label.*"`` splits too."""
     app_label, dot, model_name = text.partition(".")
     if not dot or not app_label or not model_name or "." in model_name:
+        return None
+    return app_label, model_name
+
+
+def suggest_models(text: str, n: int = 3) -> list[str]:
+    """The labels of the registered models closest to ``text`` (``"app_label.Model"``,
+    compared without case), closest first; never the model ``text`` names itself."""
+    own = parse_label(text)
+    own_key = None if own is None else (own[0], own[1].lower())
+    labels = {
+        model._meta.label.lower(): model._meta.label
+        for model in apps.get_models(include_auto_created=True)
+        if (model._meta.app_label, model._meta.model_name) != own_key
+    }
+    close = difflib.get_close_matches(text.lower(), list(labels), n=n, cutoff=0.6)
+    return [labels[c] for c in close]
+
+
+def _parse_string(text: str, subclasses: bool, where: str) -> Target:
+    parsed = parse_label(text)
+    if parsed is None:
         raise ValueError(
             f"sender {text!r} for {where} is not of the form 'app_label.ModelName' (or "
             f"'app_label.*'): signalkit reads a string sender as a model, named lazily, "
@@ -104,6 +126,7 @@ def _parse_string(text: str, subclasses: bool, where: str) -> Target:
             f"a model, pass the object the signal is sent with (sender=Checkout), not a "
             f"string."
         )
+    app_label, model_name = parsed
     if model_name == "*":
         if subclasses:
             raise TypeError(
@@ -163,6 +186,18 @@ class Subscription:
     @property
     def key(self) -> tuple[str, str]:
         return (self.target.app_label, self.target.model_name)
+
+    @property
+    def failure(self) -> str | None:
+        """Why the subscription attaches nothing, or ``None``: ``"app"`` for a wildcard
+        naming no installed app, ``"model"`` for a lazy string naming no model (yet),
+        ``"abstract"`` for one naming an abstract model without ``subclasses=True``."""
+        target = self.target
+        if target.kind == "app" and target.app_label not in apps.app_configs:
+            return "app"
+        if target.kind == "lazy" and not self.resolved:
+            return "model"
+        return None if self.abstract is None else "abstract"
 
     def resolve(self, model: type[Model]) -> None:
         """Attach the model a lazy string names; Django calls this once it is registered."""
@@ -375,7 +410,7 @@ def _on_registered(model: type[Model]) -> None:
 class_prepared.connect(_on_class_prepared, weak=False, dispatch_uid="signalkit.senders")
 
 
-def registry_ready() -> None:
+def all_models_loaded() -> None:
     """Settle lazy strings once every model module is imported: those naming abstract
     models resolve, the others move to signalkit's own queue."""
     abstract = _abstract_models()
@@ -384,91 +419,15 @@ def registry_ready() -> None:
             _settle(sub, abstract)
 
 
-def check_lazy_senders() -> list[checks.CheckMessage]:
-    """``signalkit.E001`` for strings that resolve to nothing, ``E004`` for abstract ones."""
-    errors: list[checks.CheckMessage] = []
+def string_subscriptions() -> list[Subscription]:
+    """Every live subscription of a lazy string or a wildcard, for the checks.
+
+    A lazy string still waiting is looked up again first, so that a model registered
+    since is never reported missing.
+    """
     abstract: dict[tuple[str, str], type[Model]] | None = None
     for sub in list(_checked):
-        target = sub.target
-        if target.kind == "lazy" and not sub.resolved:
-            # Never report a model that is in fact registered.
+        if sub.target.kind == "lazy" and not sub.resolved:
             abstract = _abstract_models() if abstract is None else abstract
             _settle(sub, abstract)
-        if target.kind == "app" and target.app_label not in apps.app_configs:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, but no installed app has "
-                    f"the label {target.app_label!r}.",
-                    hint=_app_hint(target.app_label),
-                    obj=target.text,
-                    id="signalkit.E001",
-                )
-            )
-        elif target.kind == "lazy" and not sub.resolved:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, but "
-                    f"{_what_is_missing(target)}, so the receiver never runs.",
-                    hint=_model_hint(target),
-                    obj=target.text,
-                    id="signalkit.E001",
-                )
-            )
-        elif sub.abstract is not None:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, an abstract model, which "
-                    f"never sends signals itself.",
-                    hint="Pass subclasses=True to receive the signals of its concrete "
-                    "subclasses, or name a concrete model.",
-                    obj=target.text,
-                    id="signalkit.E004",
-                )
-            )
-    return errors
-
-
-_ADVICE = (
-    "Fix the string in the decorator, or add the app that defines the model to "
-    "INSTALLED_APPS."
-)
-
-
-def _what_is_missing(target: Target) -> str:
-    if (
-        _django.registered_models(apps, target.app_label)
-        or target.app_label in apps.app_configs
-    ):
-        return f"app {target.app_label!r} has no model named {target.text.partition('.')[2]!r}"
-    return f"no installed app has the label {target.app_label!r}"
-
-
-def _model_hint(target: Target) -> str:
-    own = (target.app_label, target.model_name)
-    # The model itself is never its own suggestion (were it registered, it would resolve).
-    labels = {
-        model._meta.label.lower(): model._meta.label
-        for model in apps.get_models(include_auto_created=True)
-        if (model._meta.app_label, model._meta.model_name) != own
-    }
-    close = difflib.get_close_matches(
-        target.text.lower(), list(labels), n=3, cutoff=0.6
-    )
-    if not close:
-        return _ADVICE
-    names = ", ".join(repr(labels[c]) for c in close)
-    # Equal but for case: only the app label can differ, as model names are not
-    # case-sensitive.
-    note = " App labels are case-sensitive." if target.text.lower() in labels else ""
-    return f"Did you mean {names}?{note} {_ADVICE}"
-
-
-def _app_hint(app_label: str) -> str:
-    close = difflib.get_close_matches(app_label, list(apps.app_configs), n=3)
-    maybe = (
-        f"Did you mean {', '.join(repr(c + '.*') for c in close)}? " if close else ""
-    )
-    return (
-        f"{maybe}A wildcard names an app by its label (AppConfig.label), such as "
-        f"'auth.*'; add the app to INSTALLED_APPS or fix the label."
-    )
+    return list(_checked)

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 import signalkit
 from signalkit import signals
-from signalkit.bulk_checks import check_bulk_receivers
+from signalkit.checks.bulk import check_bulk_receivers
 from signalkit.models import SignalManager, SignalQuerySet, SignalQuerySetMixin
 from tests.bulkapp.models import Box, Item, Part, Plain, SpecialItem
 

@@ -56,3 +56,38 @@ def test_every_check_id_is_documented_once() -> None:
     headings = re.findall(r"^``(signalkit\.[EW]\d{3})``\s*$", doc, flags=re.MULTILINE)
     assert headings, "docs/checks.rst has no check headings"
     assert len(headings) == len(set(headings)), "a check id is documented twice"
+
+
+ALL_IDS = {f"signalkit.E00{n}" for n in range(1, 6)} | {
+    f"signalkit.W00{n}" for n in range(1, 6)
+}
+
+
+def test_each_check_id_is_raised_by_one_module_of_the_checks_package() -> None:
+    raised: dict[str, set[str]] = {}
+    for file in (ROOT / "signalkit").rglob("*.py"):
+        for check_id in re.findall(r'id="(signalkit\.[EW]\d{3})"', file.read_text()):
+            raised.setdefault(check_id, set()).add(file.relative_to(ROOT).as_posix())
+    assert set(raised) == ALL_IDS
+    for check_id, files in raised.items():
+        assert len(files) == 1, f"{check_id} is raised by {sorted(files)}"
+        assert next(iter(files)).startswith("signalkit/checks/"), (check_id, files)
+
+
+def test_each_check_id_is_documented_with_a_sample_message() -> None:
+    doc = (ROOT / "docs" / "checks.rst").read_text()
+    sections = re.split(r"^(?=``signalkit\.[EW]\d{3}``\s*$)", doc, flags=re.MULTILINE)
+    by_id = {}
+    for section in sections[1:]:
+        check_id = section.split("``")[1]
+        assert check_id not in by_id, f"{check_id} is documented twice"
+        by_id[check_id] = section
+    assert set(by_id) == ALL_IDS
+    for check_id, section in by_id.items():
+        sample = re.search(
+            rf"^    \S+: \({re.escape(check_id)}\) \S.*\n        HINT: \S",
+            section,
+            flags=re.MULTILINE,
+        )
+        assert sample, f"docs/checks.rst shows no sample message for {check_id}"
+        assert "**Cause.**" in section and "**Fix.**" in section, check_id

@@ -11,7 +11,7 @@ from django.core import checks
 from django.db.models import signals as model_signals
 
 import signalkit
-from signalkit.checks_delete import check_catch_all_delete_receivers
+from signalkit.checks.fast_paths import check_catch_all_receivers
 from tests.sk_support import connections_undone
 from tests.testapp.models import Author
 
@@ -35,7 +35,7 @@ def per_sender(sender: Any, **kwargs: Any) -> None:
 
 
 def w002() -> list[checks.CheckMessage]:
-    return [m for m in check_catch_all_delete_receivers() if m.id == "signalkit.W002"]
+    return [m for m in check_catch_all_receivers() if m.id == "signalkit.W002"]
 
 
 def test_no_warning_for_the_test_project() -> None:
@@ -105,10 +105,8 @@ def test_djangos_own_receivers_do_not_warn() -> None:
 
 def test_app_configs_limit_the_check_to_receivers_of_those_apps() -> None:
     signalkit.on_post_delete()(kit_catch_all)
-    outside = check_catch_all_delete_receivers(
-        app_configs=[apps.get_app_config("auth")]
-    )
+    outside = check_catch_all_receivers(app_configs=[apps.get_app_config("auth")])
     assert outside == []
     tests_app = type("Config", (), {"name": "tests"})()
-    inside = check_catch_all_delete_receivers(app_configs=[tests_app])  # type: ignore[list-item]
+    inside = check_catch_all_receivers(app_configs=[tests_app])  # type: ignore[list-item]
     assert [m.obj for m in inside] == ["tests.test_checks_delete.kit_catch_all"]

@@ -117,7 +117,7 @@ def test_modules_must_be_module_names(name: str) -> None:
 
 
 def test_e002_reports_a_bad_value_through_the_check_framework() -> None:
-    from signalkit.checks import check_settings
+    from signalkit.checks.settings import check_settings
 
     with override_settings(
         SIGNALKIT={"SLOW_RECEIVER_MS": float("nan"), "MODULES": [""]}

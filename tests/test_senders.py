@@ -19,6 +19,7 @@ from django.dispatch import Signal as DjangoSignal
 
 import signalkit
 from signalkit import registry, senders
+from signalkit.checks.senders import check_senders
 from tests.sk_support import connections_undone, late_model, unique_model_name
 from tests.testapp.models import Author, Book, FamousAuthor, Novelist, Tag, Timestamped
 
@@ -45,7 +46,7 @@ def recorder() -> tuple[list[Any], Callable[..., None]]:
 def messages(
     ids: tuple[str, ...] = ("signalkit.E001", "signalkit.E004"),
 ) -> list[checks.CheckMessage]:
-    return [m for m in senders.check_lazy_senders() if m.id in ids]
+    return [m for m in check_senders() if m.id in ids]
 
 
 # Sender forms ------------------------------------------------------------------------
@@ -420,7 +421,7 @@ def test_e001_for_an_unknown_app_label() -> None:
 
 
 def test_e001_is_reported_by_djangos_check_framework() -> None:
-    from signalkit.checks import check_senders
+    from signalkit.checks.senders import check_senders
 
     _, receive = recorder()
     signalkit.on_post_save("testapp.Autor")(receive)
@@ -469,7 +470,7 @@ def test_lazy_strings_named_while_models_load(monkeypatch: pytest.MonkeyPatch) -
     assert {("testapp", "timestamped"), ("testapp", "autor")} <= queued
     monkeypatch.setattr(apps, "models_ready", True)
 
-    senders.registry_ready()
+    senders.all_models_loaded()
 
     assert sorted((m.id, m.obj) for m in messages()) == [
         ("signalkit.E001", "testapp.Autor"),

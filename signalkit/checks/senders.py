@@ -1,0 +1,93 @@
+"""``signalkit.E001`` and ``signalkit.E004``: lazy senders that cannot be used."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core import checks
+
+from signalkit import _django, senders
+from signalkit.senders import Subscription
+
+_ADVICE = (
+    "Fix the string in the decorator, or add the app that defines the model to "
+    "INSTALLED_APPS."
+)
+
+
+def check_senders(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """``signalkit.E001`` for strings that resolve to nothing, ``E004`` for abstract ones."""
+    errors: list[checks.CheckMessage] = []
+    for sub in senders.string_subscriptions():
+        failure = sub.failure
+        text = sub.target.text
+        if failure == "app":
+            errors.append(
+                checks.Error(
+                    f"The {sub.owner} listens to {text!r}, but no installed app has "
+                    f"the label {sub.target.app_label!r}.",
+                    hint=_app_hint(sub.target.app_label),
+                    obj=text,
+                    id="signalkit.E001",
+                )
+            )
+        elif failure == "model":
+            errors.append(
+                checks.Error(
+                    f"The {sub.owner} listens to {text!r}, but {_what_is_missing(sub)}, "
+                    f"so the receiver never runs.",
+                    hint=_model_hint(text),
+                    obj=text,
+                    id="signalkit.E001",
+                )
+            )
+        elif failure == "abstract":
+            errors.append(
+                checks.Error(
+                    f"The {sub.owner} listens to {text!r}, an abstract model, which "
+                    f"never sends signals itself.",
+                    hint="Pass subclasses=True to receive the signals of its concrete "
+                    "subclasses, or name a concrete model.",
+                    obj=text,
+                    id="signalkit.E004",
+                )
+            )
+    return errors
+
+
+def _what_is_missing(sub: Subscription) -> str:
+    app_label = sub.target.app_label
+    if _django.registered_models(apps, app_label) or app_label in apps.app_configs:
+        return f"app {app_label!r} has no model named {sub.target.text.partition('.')[2]!r}"
+    return f"no installed app has the label {app_label!r}"
+
+
+def _model_hint(text: str) -> str:
+    close = senders.suggest_models(text)
+    if not close:
+        return _ADVICE
+    names = ", ".join(repr(label) for label in close)
+    # Equal but for case: only the app label can differ, as model names are not
+    # case-sensitive.
+    note = (
+        " App labels are case-sensitive."
+        if any(label.lower() == text.lower() for label in close)
+        else ""
+    )
+    return f"Did you mean {names}?{note} {_ADVICE}"
+
+
+def _app_hint(app_label: str) -> str:
+    close = difflib.get_close_matches(app_label, list(apps.app_configs), n=3)
+    maybe = (
+        f"Did you mean {', '.join(repr(c + '.*') for c in close)}? " if close else ""
+    )
+    return (
+        f"{maybe}A wildcard names an app by its label (AppConfig.label), such as "
+        f"'auth.*'; add the app to INSTALLED_APPS or fix the label."
+    )
