@@ -84,11 +84,6 @@ VALIDATORS: dict[str, tuple[Any, str, Any]] = {
 }
 
 
-def is_valid(key: str, value: object) -> bool:
-    """Tell whether ``value`` is a valid ``SIGNALKIT[key]``."""
-    return problem(key, value) is None
-
-
 def problem(key: str, value: object) -> str | None:
     """A sentence saying what is wrong with ``SIGNALKIT[key] = value``, or ``None``."""
     test, expected, check = VALIDATORS[key]
@@ -98,11 +93,6 @@ def problem(key: str, value: object) -> str | None:
             f"({value!r})."
         )
     return None if check is None else check(value)
-
-
-def describe_problem(key: str, value: object) -> str:
-    """A sentence naming a ``SIGNALKIT`` key, what it needs and the value it has."""
-    return problem(key, value) or f"SIGNALKIT[{key!r}] = {value!r} is valid."
 
 
 def problems() -> list[tuple[str, str, str]]:

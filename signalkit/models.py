@@ -26,7 +26,7 @@ from signalkit.signals import (
 )
 
 if TYPE_CHECKING:
-    from signalkit.dispatch import Signal
+    from signalkit.custom_signals import Signal
 
     _Base = models.QuerySet[Any]
 else:

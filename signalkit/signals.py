@@ -8,7 +8,7 @@ proxy's queryset), as with Django's model signals, so they cache their receivers
 
 from __future__ import annotations
 
-from signalkit.dispatch import Signal
+from signalkit.custom_signals import Signal
 
 __all__ = [
     "post_bulk_create",

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import inspect
 import reprlib
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -22,8 +21,9 @@ from typing import Any, NamedTuple, TypeVar, cast
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from signalkit import _hooks, registry
+from signalkit import _hooks, known_signals, registry
 from signalkit.naming import sender_label, signal_path
+from signalkit.senders import parse_label, suggest_models
 
 __all__ = [
     "Call",
@@ -183,7 +183,9 @@ class Muted:
         entry = _hooks.Mute(
             self.signals or None,
             _resolve_sender(self.sender),
-            spared=() if self.signals else _framework_signals(),
+            spared=()
+            if self.signals
+            else known_signals.loaded(known_signals.INFRASTRUCTURE),
             owner=self,
         )
         _hooks.push(entry)
@@ -360,36 +362,18 @@ def _resolve_sender(sender: Any) -> Any:
         return sender
     from django.apps import apps
 
-    try:
-        return apps.get_model(sender)
-    except (LookupError, ValueError) as exc:
-        raise ValueError(
-            f"sender={sender!r} names no installed model: give a model class or "
-            f"'app_label.ModelName' ({exc})."
-        ) from None
-
-
-def _framework_signals() -> tuple[Signal, ...]:
-    """The signals Django and its test tools need, spared by a mute of every signal."""
-    from django.core import signals as core
-    from django.db.backends.signals import connection_created
-    from django.db.models import signals as models
-
-    spared = [
-        core.request_started,
-        core.request_finished,
-        core.got_request_exception,
-        core.setting_changed,
-        connection_created,
-        models.class_prepared,
-        models.pre_migrate,
-        models.post_migrate,
-    ]
-    # Defined by django.test; not imported here, as nothing can send it before it is.
-    test_signals = sys.modules.get("django.test.signals")
-    if test_signals is not None:
-        spared.append(test_signals.template_rendered)
-    return tuple(spared)
+    parsed = parse_label(sender)
+    if parsed is not None:
+        try:
+            return apps.get_registered_model(*parsed)
+        except LookupError:
+            pass
+    close = suggest_models(sender)
+    maybe = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"sender={sender!r} names no installed model: give a model class or "
+        f"'app_label.ModelName'.{maybe}"
+    )
 
 
 def _user_receiver(receiver: Any) -> Any:

@@ -20,7 +20,7 @@ from django.dispatch import Signal as DjangoSignal
 from django.test import override_settings
 
 import signalkit
-from signalkit import introspection
+from signalkit import discovery, introspection, naming, rendering
 from signalkit import signals as bulk_signals
 from signalkit.introspection import Entry
 from tests.sk_support import connections_undone
@@ -149,7 +149,7 @@ def test_the_test_apps_receivers() -> None:
     import tests.testapp.signals as testapp_signals
 
     ours = {"tests.testapp.signals", "tests.pkgapp.signals.handlers"}
-    found = [e.as_json() for e in introspection.receivers() if e.module in ours]
+    found = [rendering.as_json(e) for e in introspection.receivers() if e.module in ours]
     for item in found:
         item["file"] = Path(item["file"]).resolve()
     assert found == [
@@ -199,7 +199,7 @@ def test_plain_and_signalkit_receivers_on_a_custom_signal() -> None:
             kit_receiver
         )
         found = {
-            e.receiver: e.as_json()
+            e.receiver: rendering.as_json(e)
             for e in introspection.receivers([custom.parcel_shipped])
         }
     finally:
@@ -267,7 +267,7 @@ def test_catch_all_plain_receiver() -> None:
     [entry] = introspection.receivers([signal])
     assert entry.sender is None
     assert entry.catch_all
-    assert entry.as_json()["catch_all"] is True
+    assert rendering.as_json(entry)["catch_all"] is True
 
 
 def test_a_non_model_sender_is_shown_by_its_repr() -> None:
@@ -310,7 +310,7 @@ def test_options_are_json_friendly() -> None:
         "testapp.Author", when=predicate, on_commit=True, reentrant=True
     )(on_parcel)
     [entry] = entries_of("tests.test_introspection.on_parcel")
-    assert entry.as_json()["options"] == {
+    assert rendering.as_json(entry)["options"] == {
         "when": "tests.test_introspection.test_options_are_json_friendly.<locals>.predicate",
         "on_commit": True,
         "reentrant": True,
@@ -318,12 +318,12 @@ def test_options_are_json_friendly() -> None:
 
 
 def test_jsonable() -> None:
-    assert introspection.jsonable(("a", "b")) == ["a", "b"]
-    assert introspection.jsonable({"k": (1, None)}) == {"k": [1, None]}
-    assert introspection.jsonable(on_parcel) == "tests.test_introspection.on_parcel"
-    assert introspection.jsonable(object) == "builtins.object"
+    assert rendering.jsonable(("a", "b")) == ["a", "b"]
+    assert rendering.jsonable({"k": (1, None)}) == {"k": [1, None]}
+    assert rendering.jsonable(on_parcel) == "tests.test_introspection.on_parcel"
+    assert rendering.jsonable(object) == "builtins.object"
     marker = type("Marker", (), {"__repr__": lambda self: "<marker>"})()
-    assert introspection.jsonable(marker) == "<marker>"
+    assert rendering.jsonable(marker) == "<marker>"
 
 
 def test_unresolved_lazy_sender_is_listed() -> None:
@@ -332,7 +332,7 @@ def test_unresolved_lazy_sender_is_listed() -> None:
     assert entry.sender == "testapp.Nope"
     assert entry.resolved is False
     assert entry.catch_all is False
-    assert entry.as_json()["resolved"] is False
+    assert rendering.as_json(entry)["resolved"] is False
 
 
 def test_unknown_app_wildcard_is_listed_as_unresolved() -> None:
@@ -434,7 +434,7 @@ def test_signalkit_sender_known_only_by_id() -> None:
 
 
 def test_location_is_the_def_line_after_decorators() -> None:
-    file, line = introspection.source_location(decorated)
+    file, line = naming.source_location(decorated)
     assert Path(file or "").resolve() == Path(__file__).resolve()
     assert line == def_line(__file__, "decorated")
 
@@ -454,10 +454,10 @@ def test_partial_bound_method_and_callable_object() -> None:
 
 
 def test_location_of_code_without_a_file() -> None:
-    assert introspection.source_location(len) == (None, None)
+    assert naming.source_location(len) == (None, None)
     namespace: dict[str, Any] = {}
     exec("def made(**kwargs):\n    pass\n", namespace)
-    file, line = introspection.source_location(namespace["made"])
+    file, line = naming.source_location(namespace["made"])
     assert (file, line) == ("<string>", 1)
 
 
@@ -553,13 +553,13 @@ def test_location_looks_through_wraps_and_partials() -> None:
         pass
 
     expected = def_line(__file__, "on_parcel")
-    assert introspection.source_location(wrapper)[1] == expected
-    assert introspection.definition(functools.partial(wrapper)) is on_parcel
+    assert naming.source_location(wrapper)[1] == expected
+    assert naming.definition(functools.partial(wrapper)) is on_parcel
 
 
 def test_location_of_a_lambda_is_its_line() -> None:
     predicate = lambda **kwargs: True  # noqa: E731
-    _file, line = introspection.source_location(predicate)
+    _file, line = naming.source_location(predicate)
     assert line == predicate.__code__.co_firstlineno
 
 
@@ -569,7 +569,7 @@ def test_location_when_the_source_file_is_gone() -> None:
         "\n\ndef gone(**kwargs):\n    pass\n", "/nonexistent/gone.py", "exec"
     )
     exec(code, namespace)
-    assert introspection.source_location(namespace["gone"]) == (
+    assert naming.source_location(namespace["gone"]) == (
         "/nonexistent/gone.py",
         3,
     )
@@ -580,18 +580,18 @@ def test_a_builtin_receiver_has_no_location() -> None:
     signal.connect(print, weak=False)
     [entry] = introspection.receivers([signal])
     assert (entry.receiver, entry.location) == ("builtins.print", (None, None))
-    assert "defined at" not in introspection.render_text([entry], no_style())
+    assert "defined at" not in rendering.render_text([entry], no_style())
 
 
 def test_a_bad_modules_setting_falls_back_to_the_default() -> None:
     with override_settings(SIGNALKIT={"MODULES": "signals"}):
-        names = {m.__name__ for m in introspection.discovered_modules()}
+        names = {m.__name__ for m in discovery.discovered_modules()}
     assert {"tests.testapp.signals", "tests.pkgapp.signals"} <= names
 
 
 def test_discovered_modules_follow_the_modules_setting() -> None:
     with override_settings(SIGNALKIT={"MODULES": ["models"]}):
-        names = {m.__name__ for m in introspection.discovered_modules()}
+        names = {m.__name__ for m in discovery.discovered_modules()}
     assert "tests.testapp.models" in names
     assert "tests.testapp.signals" not in names
 
@@ -599,6 +599,6 @@ def test_discovered_modules_follow_the_modules_setting() -> None:
 def test_installed_packages_are_shown_relative_to_their_sys_path_entry() -> None:
     from django.contrib.auth.models import update_last_login
 
-    file, line = introspection.source_location(update_last_login)
+    file, line = naming.source_location(update_last_login)
     assert file == os.path.join("django", "contrib", "auth", "models.py")
     assert isinstance(line, int)
