@@ -79,6 +79,11 @@ NO_APP_HINT = (
 )
 
 
+def database(spec: TaskSpec) -> None:
+    """A broker holds the queue: no database, so events are enqueued after the commit."""
+    return None
+
+
 def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
     """Publish one event to the project's broker (once the transaction has committed)."""
     app = project_app()

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 SETTING_NAME = "SIGNALKIT"
 
@@ -144,6 +143,9 @@ def get_config() -> dict[str, Any]:
     ``setting_changed``, which clears the cache). Validation is the job of the
     ``signalkit.E002`` system check, so unknown keys are passed through untouched here.
     """
+    # Connected by the first read rather than at import: importing signalkit connects
+    # no receiver.
+    setting_changed.connect(_reset, dispatch_uid="signalkit.conf.reset")
     config = dict(DEFAULTS)
     value = user_settings()
     if isinstance(value, dict):
@@ -156,7 +158,6 @@ def get(key: str) -> Any:
     return get_config()[key]
 
 
-@receiver(setting_changed, dispatch_uid="signalkit.conf.reset")
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == SETTING_NAME:
         get_config.cache_clear()

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from signalkit import _hooks, background, tracking
+from signalkit import _hooks, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
 from signalkit.options import Options, TaskSpec
 
@@ -154,6 +154,10 @@ def _schedule(
         get_func, robust, signal, sender, kwargs.get("using"), "task="
     ):
         return
+    # Imported by the first task= send, not with signalkit: it loads the JSON encoding
+    # and the transports, which a project without task= receivers never needs.
+    from signalkit import background
+
     # Failures are background's to raise or log: its log lines leave the event's values out.
     background.schedule(callable_path(func), task, robust, signal, sender, kwargs)
 

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 #: ``task="celery"``: signalkit's own Celery transport rather than a ``TASKS`` alias.
 CELERY = "celery"
+#: The names ``task=`` takes besides ``TASKS`` aliases: for each, the package it needs and
+#: the module that is its transport (a :class:`signalkit.background.Transport`, and the
+#: task its workers run, registered when signalkit's app is ready).
+TRANSPORTS = {CELERY: ("celery", "signalkit.celery_transport")}
 _TASK_KEYS = ("backend", "queue_name", "priority", "fields", "exclude")
 
 

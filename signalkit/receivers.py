@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from types import FunctionType
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
-from signalkit import _django, registry, senders
+from signalkit import _django, delivery, registry, senders, tracking
 from signalkit import signals as bulk_signals
 from signalkit.naming import callable_path, is_module_level, signal_name, signal_path
 from signalkit.options import check_targets
@@ -37,12 +38,20 @@ def receiver(
     targets = senders.parse(sender, subclasses=opts.subclasses, where=where)
     check_targets(opts, targets, where)
 
+    # changed= compares with a baseline: tracking goes on for each model as the receiver
+    # attaches to it.
+    prepare = (
+        None
+        if opts.changed is None
+        else functools.partial(tracking.require, names=list(opts.changed))
+    )
+
     def decorator(func: F) -> F:
         _check_receiver(func, signal_list)
         if opts.task is not None:
             _check_task_receiver(func, signal_list)
         for each in signal_list:
-            registry.connect(func, each, targets, opts)
+            registry.connect(func, each, targets, opts, delivery.build, prepare)
         return func
 
     return decorator

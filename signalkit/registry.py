@@ -29,8 +29,8 @@ from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
-from signalkit import _django, delivery, senders, tracking
-from signalkit.naming import callable_path, is_module_level, sender_label, signal_name
+from signalkit import _django, senders
+from signalkit.naming import callable_path, is_module_level, signal_name
 from signalkit.options import Options
 from signalkit.senders import Subscription, Target
 
@@ -47,6 +47,7 @@ class Connection:
         "connected",
         "func_ref",
         "options",
+        "prepare",
         "signal",
         "subscriptions",
         "targets",
@@ -63,12 +64,15 @@ class Connection:
         uid: Hashable,
         ident: Hashable,
         execution: tuple[Any, Any] | None,
+        prepare: Prepare | None,
     ) -> None:
         self.signal = signal
         self.func_ref = func_ref
         self.targets = targets
         self.options = options
         self.uid = uid
+        #: Called with each sender before the receiver is attached to it.
+        self.prepare = prepare
         self._ident = ident
         # For a module-level function: the module namespace and spec it was created in.
         self._execution = execution
@@ -105,8 +109,8 @@ class Connection:
             return
         if any(s is sender for s, _ in self._attached):
             return
-        if self.options.changed is not None:
-            tracking.require(sender, list(self.options.changed))
+        if self.prepare is not None:
+            self.prepare(sender)
         handle = _django.connect(self.signal, self.uid, self.wrapper, sender)
         # None: as in Django, the first receiver connected under a dispatch_uid wins;
         # not recording the sender keeps disconnect() from removing that other receiver.
@@ -136,9 +140,6 @@ class Connection:
 
     def describe(self) -> str:
         return f"receiver {self.path!r} on {signal_name(self.signal)}"
-
-    def sender_labels(self) -> list[str | None]:
-        return [sender_label(s) for s in self.senders]
 
 
 # Every live connection, in the order they were made (a dict used as an ordered set).
@@ -183,11 +184,25 @@ def _same_execution(one: tuple[Any, Any] | None, other: tuple[Any, Any] | None) 
     return one[0] is other[0] and one[1] is other[1]
 
 
+#: What builds the function Django calls for a receiver: from a callable returning the
+#: receiver (``None`` once a weakly held one is gone), its identity and its options
+#: (:func:`signalkit.delivery.build`).
+Build = Callable[[Callable[[], Any], int, Options], Callable[..., Any]]
+#: What a connection does with each sender before it attaches to it.
+Prepare = Callable[[Any], None]
+
+
 def connect(
-    func: Any, signal: Any, targets: list[Target], options: Options
+    func: Any,
+    signal: Any,
+    targets: list[Target],
+    options: Options,
+    build: Build,
+    prepare: Prepare | None = None,
 ) -> Connection:
-    """Connect ``func`` to ``signal`` for ``targets`` (see the module docstring for what
-    an earlier connection of the same receiver becomes)."""
+    """Connect ``func`` to ``signal`` for ``targets``, through the function ``build``
+    makes for it, calling ``prepare`` with each sender first (see the module docstring
+    for what an earlier connection of the same receiver becomes)."""
     _forget_collected()
     ident, execution = identity(func)
     func_id = _django.make_id(func)
@@ -206,10 +221,12 @@ def connect(
     # Without a dispatch_uid, the connection is keyed exactly as Django keys ``func``
     # itself, so ``signal.disconnect(func, sender=...)`` finds what signalkit connected.
     uid = options.dispatch_uid or func_id
-    conn = Connection(signal, _StrongRef(func), targets, options, uid, ident, execution)
+    conn = Connection(
+        signal, _StrongRef(func), targets, options, uid, ident, execution, prepare
+    )
     if options.weak:
         conn.func_ref = _weak(func, weakref.ref(conn))
-    conn.wrapper = delivery.build(conn.func_ref, id(func), options)
+    conn.wrapper = build(conn.func_ref, id(func), options)
     _connections[conn] = None
     _groups.setdefault(ident, []).append(conn)
     try:

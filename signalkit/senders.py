@@ -218,7 +218,7 @@ class Subscription:
                     self.attach(child)
             self.watch = model
             if self.active:
-                _watchers[self] = None
+                _watch(self)
 
     def offer(self, model: type[Model]) -> None:
         """Attach a model that has just been registered, if this subscription covers it."""
@@ -285,7 +285,7 @@ def _start(sub: Subscription) -> None:
     elif target.kind == "app":
         sub.resolved = True
         _checked[sub] = None
-        _watchers[sub] = None
+        _watch(sub)
         for model in _django.registered_models(apps, target.app_label):
             sub.attach(model)
     else:
@@ -310,7 +310,7 @@ def _start_lazy(sub: Subscription) -> None:
     elif not _resolve_abstract(sub, _abstract_models()):
         # Every model module is imported: a model registered from now on is one
         # defined late, announced by _on_class_prepared below.
-        _waiting.setdefault(sub.key, {})[sub] = None
+        _wait(sub)
 
 
 def unsubscribe(subs: Sequence[Subscription]) -> None:
@@ -372,7 +372,7 @@ def _settle(
             # Left in Django's queue, a string that never resolves would also be
             # reported by Django's own check of lazy references (models.E022).
             _dequeue(sub)
-            _waiting.setdefault(sub.key, {})[sub] = None
+            _wait(sub)
         return
     _dequeue(sub)
     sub.resolve(model)
@@ -407,7 +407,21 @@ def _on_registered(model: type[Model]) -> None:
         sub.offer(model)
 
 
-class_prepared.connect(_on_class_prepared, weak=False, dispatch_uid="signalkit.senders")
+def _listen() -> None:
+    """Hear of every model registered from now on (idempotent)."""
+    class_prepared.connect(
+        _on_class_prepared, weak=False, dispatch_uid="signalkit.senders"
+    )
+
+
+def _watch(sub: Subscription) -> None:
+    _listen()
+    _watchers[sub] = None
+
+
+def _wait(sub: Subscription) -> None:
+    _listen()
+    _waiting.setdefault(sub.key, {})[sub] = None
 
 
 def all_models_loaded() -> None:
@@ -417,6 +431,24 @@ def all_models_loaded() -> None:
     for sub in list(_checked):
         if sub.target.kind == "lazy" and not sub.resolved:
             _settle(sub, abstract)
+    for sub in list(_watchers):
+        # One that started inside the class_prepared of the model being prepared, before
+        # signalkit listened for models (_listen), heard nothing of that model.
+        for model in _registered_candidates(sub):
+            sub.offer(model)
+
+
+def _registered_candidates(sub: Subscription) -> list[type[Model]]:
+    """The registered models a wildcard or ``subclasses=True`` subscription may take."""
+    if sub.target.kind == "app":
+        return _django.registered_models(apps, sub.target.app_label)
+    if sub.watch is None:
+        return []
+    return [
+        model
+        for model in subclasses_of(sub.watch)
+        if not model._meta.abstract and model._meta.apps is apps
+    ]
 
 
 def string_subscriptions() -> list[Subscription]:

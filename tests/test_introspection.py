@@ -149,7 +149,9 @@ def test_the_test_apps_receivers() -> None:
     import tests.testapp.signals as testapp_signals
 
     ours = {"tests.testapp.signals", "tests.pkgapp.signals.handlers"}
-    found = [rendering.as_json(e) for e in introspection.receivers() if e.module in ours]
+    found = [
+        rendering.as_json(e) for e in introspection.receivers() if e.module in ours
+    ]
     for item in found:
         item["file"] = Path(item["file"]).resolve()
     assert found == [

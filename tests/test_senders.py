@@ -20,6 +20,7 @@ from django.dispatch import Signal as DjangoSignal
 import signalkit
 from signalkit import registry, senders
 from signalkit.checks.senders import check_senders
+from signalkit.naming import sender_label
 from tests.sk_support import connections_undone, late_model, unique_model_name
 from tests.testapp.models import Author, Book, FamousAuthor, Novelist, Tag, Timestamped
 
@@ -193,6 +194,32 @@ def test_app_wildcard_includes_models_defined_later() -> None:
             plain.send(sender=sender)
 
     assert seen == [Author, Book, Tag, FamousAuthor, Novelist, later]
+
+
+def test_a_model_missed_while_nothing_listened_is_caught_up_when_models_are_loaded() -> (
+    None
+):
+    # What a wildcard or subclasses=True receiver started inside the class_prepared of
+    # the model being prepared, before signalkit listened for models, would miss.
+    seen, receive = recorder()
+    _, receive_children = recorder()
+    signalkit.receiver(plain, sender="testapp.*")(receive)
+    signalkit.receiver(plain, sender=Author, subclasses=True)(receive_children)
+    class_prepared.disconnect(dispatch_uid="signalkit.senders")
+    try:
+        with (
+            late_model(managed=False) as later,
+            late_model(Author, proxy=True) as child,
+        ):
+            plain.send(sender=later)
+            assert seen == []
+            senders.all_models_loaded()
+            plain.send(sender=later)
+            conn = next(c for c in registry.connections() if c.func is receive_children)
+            assert child in conn.senders
+    finally:
+        senders._listen()
+    assert seen == [later]
 
 
 def test_app_wildcard_covers_auto_created_through_models() -> None:
@@ -522,7 +549,7 @@ def test_connection_records_its_senders() -> None:
 
     [conn] = [c for c in registry.connections() if c.func is receive]
 
-    assert conn.sender_labels() == ["testapp.Author", None]
+    assert [sender_label(s) for s in conn.senders] == ["testapp.Author", None]
     assert "plain" in conn.describe()
 
 

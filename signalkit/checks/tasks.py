@@ -11,7 +11,7 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from signalkit import background, registry
+from signalkit import registry, tasks_compat
 from signalkit.options import CELERY
 
 
@@ -94,7 +94,7 @@ def _importable(path: str, func: Any) -> bool:
 
 def _check_alias(alias: str, owner: str) -> list[checks.CheckMessage]:
     try:
-        path = background.backend_class_path(alias)
+        path = tasks_compat.backend_class_path(alias)
     except (
         Exception
     ) as exc:  # the Tasks framework says why: unknown alias, bad class...
