@@ -286,16 +286,16 @@ def live_receivers(signal: Signal) -> list[tuple[Any, Any, Any]]:
 # The app registry --------------------------------------------------------------------------
 
 
-def registered_models(registry: Apps, app_label: str) -> list[type[Model]]:
+def registered_models(app_registry: Apps, app_label: str) -> list[type[Model]]:
     """The models registered so far under ``app_label``, installed app or not."""
-    return list(registry.all_models.get(app_label, {}).values())
+    return list(app_registry.all_models.get(app_label, {}).values())
 
 
 def cancel_lazy_operation(
-    registry: Apps, key: tuple[str, str], function: Callable[..., Any]
+    app_registry: Apps, key: tuple[str, str], function: Callable[..., Any]
 ) -> None:
-    """Remove ``function``, queued by ``registry.lazy_model_operation()`` for ``key``."""
-    pending = registry._pending_operations
+    """Remove ``function``, queued by ``app_registry.lazy_model_operation()`` for ``key``."""
+    pending = app_registry._pending_operations
     waiting = pending.get(key)
     if not waiting:
         return

@@ -18,11 +18,11 @@ class SignalkitConfig(AppConfig):
     def ready(self) -> None:
         _require_own_package(self.module)
         # Imported only once the package is known to be django-signalkit's.
-        from signalkit import checks, conf, discovery, senders
+        from signalkit import checks, conf, discovery, subscriptions
         from signalkit.options import TRANSPORTS
 
         checks.register()
-        senders.all_models_loaded()
+        subscriptions.all_models_loaded()
         for requirement, module in TRANSPORTS.values():
             if find_spec(requirement) is not None:
                 # Registers the task the transport's workers run (for Celery, a shared

@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
-from signalkit import _django, events, tasks_compat, tracking
+from signalkit import _django, events, frozen_changes, tasks_compat
 from signalkit.naming import signal_name
 from signalkit.options import TRANSPORTS, TaskSpec
 
@@ -125,11 +125,11 @@ def _frozen_changes(
     instance = kwargs.get("instance")
     if not isinstance(instance, Model):
         return None
-    frozen = tracking.freeze(instance)
+    frozen = frozen_changes.freeze(instance)
     if frozen is None:
         return None
     try:
-        return tracking.to_json(instance, frozen)
+        return frozen_changes.to_json(instance, frozen)
     except TypeError as exc:  # an expression only the database can evaluate
         raise events.EncodeError(f"{exc} ({signal_name(signal)})") from None
 

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from signalkit import _hooks, tracking
+from signalkit import _testing_signal_patch, frozen_changes, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
 from signalkit.options import Options, TaskSpec
 
@@ -42,7 +42,7 @@ def build(
     # Keep the user's names so tracebacks, logs and debug tools show them; __dict__ is
     # not copied, so a coroutine marker on the user's function cannot leak onto a sync one.
     functools.update_wrapper(wrapper, func, updated=())
-    setattr(wrapper, _hooks.WRAPPER, True)
+    setattr(wrapper, _testing_signal_patch.WRAPPER, True)
     if options.weak:
         # __wrapped__ is a strong reference held by the connected wrapper: it would keep a
         # weakly connected function alive for ever.
@@ -52,10 +52,10 @@ def build(
 
 def _call_traced(func: Any, signal: Any, sender: Any, kwargs: dict[str, Any]) -> Any:
     # Only once a testing helper was ever used; then only while a trace() is active.
-    tracers = _hooks.tracers()
+    tracers = _testing_signal_patch.tracers()
     if not tracers:
         return func(signal=signal, sender=sender, **kwargs)
-    return _hooks.call_timed(
+    return _testing_signal_patch.call_timed(
         tracers,
         func,
         signal,
@@ -183,7 +183,7 @@ def _build_sync(
             return None
         token = None if key is None else _running.set((*_running.get(), key))
         try:
-            if _hooks.INSTALLED:
+            if _testing_signal_patch.INSTALLED:
                 return _call_traced(func, signal, sender, kwargs)
             return func(signal=signal, sender=sender, **kwargs)
         except Exception:
@@ -195,7 +195,7 @@ def _build_sync(
             if token is not None:
                 _running.reset(token)
 
-    def receiver(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
+    def call(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
         if should_run is not None and not should_run(signal, sender, kwargs):
             return None
         key = None
@@ -215,7 +215,7 @@ def _build_sync(
         if on_commit:
             transaction.on_commit(
                 # Answers changes() there as at send time, for a tracked instance.
-                tracking.answering_later(
+                frozen_changes.answering_later(
                     functools.partial(run, signal, sender, kwargs, key),
                     kwargs.get("instance"),
                 ),
@@ -223,7 +223,7 @@ def _build_sync(
                 robust=robust,
             )
             return None
-        if key is None and not robust and not _hooks.INSTALLED:
+        if key is None and not robust and not _testing_signal_patch.INSTALLED:
             # Nothing to guard, catch or trace: call straight through (a custom signal's
             # receivers mostly), sparing the call to run().
             func = strong or get_func()
@@ -232,7 +232,7 @@ def _build_sync(
             )
         return run(signal, sender, kwargs, key)
 
-    return receiver
+    return call
 
 
 def _enter(key: tuple[int, int] | None) -> None:
@@ -270,10 +270,14 @@ def _build_async(
             return None
         _enter(key)
         try:
-            tracers = _hooks.tracers() if _hooks.INSTALLED else ()
+            tracers = (
+                _testing_signal_patch.tracers()
+                if _testing_signal_patch.INSTALLED
+                else ()
+            )
             if not tracers:
                 return await func(signal=signal, sender=sender, **kwargs)
-            return await _hooks.acall_timed(
+            return await _testing_signal_patch.acall_timed(
                 tracers,
                 func,
                 signal,
@@ -300,11 +304,11 @@ def _build_async(
         if not transaction.get_connection(using).in_atomic_block:
             # Autocommit: run now. Manual transaction management: skip (or raise).
             return _manual_transaction(get_func, robust, signal, sender, using)
-        callback = tracking.answering_later(callback, instance)
+        callback = frozen_changes.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
 
-    async def receiver(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
+    async def acall(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
         if should_run is not None and not should_run(signal, sender, kwargs):
             return None
         key = _guard_key(ident, options, kwargs)
@@ -325,4 +329,4 @@ def _build_async(
                 return None
         return await run(signal, sender, kwargs, key)
 
-    return receiver
+    return acall

@@ -137,6 +137,8 @@ def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
         else:
             instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
         layout = plans.get(cls) or baseline.plan(cls)
+        # The attribute named by baseline.SNAPSHOT, stored directly: setattr() with the
+        # name would cost a call for every row loaded.
         if len(values) == layout.width and not layout.checked:
             instance._state.signalkit_snapshot = {a: values[i] for a, i in layout.plain}
         else:

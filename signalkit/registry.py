@@ -29,10 +29,11 @@ from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
-from signalkit import _django, senders
+from signalkit import _django, subscriptions
 from signalkit.naming import callable_path, is_module_level, signal_name
 from signalkit.options import Options
-from signalkit.senders import Subscription, Target
+from signalkit.senders import Target
+from signalkit.subscriptions import Subscription
 
 
 class Connection:
@@ -135,8 +136,8 @@ class Connection:
             for subscription in self.subscriptions:
                 subscription.active = False
             return
-        subscriptions, self.subscriptions = self.subscriptions, ()
-        senders.unsubscribe(subscriptions)
+        subs, self.subscriptions = self.subscriptions, ()
+        subscriptions.unsubscribe(subs)
 
     def describe(self) -> str:
         return f"receiver {self.path!r} on {signal_name(self.signal)}"
@@ -231,7 +232,7 @@ def connect(
     _groups.setdefault(ident, []).append(conn)
     try:
         conn.subscriptions = (
-            senders.subscribe(targets, conn.attach, conn.describe) or ()
+            subscriptions.subscribe(targets, conn.attach, conn.describe) or ()
         )
     except Exception:
         disconnect_connection(conn)

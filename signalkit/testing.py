@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from signalkit import _hooks, known_signals, registry
+from signalkit import _testing_signal_patch, known_signals, registry
 from signalkit.naming import sender_label, signal_path
 from signalkit.senders import parse_label, suggest_models
 
@@ -89,12 +89,12 @@ def capture(signal: Signal, sender: Any = None) -> Iterator[list[Call]]:
     def record(sent_by: Any, kwargs: dict[str, Any]) -> None:
         calls.append(Call(sent_by, kwargs))
 
-    entry = _hooks.Observer(signal, _resolve_sender(sender), record)
-    _hooks.push(entry)
+    entry = _testing_signal_patch.Observer(signal, _resolve_sender(sender), record)
+    _testing_signal_patch.push(entry)
     try:
         yield calls
     finally:
-        _hooks.remove(entry)
+        _testing_signal_patch.remove(entry)
 
 
 @contextmanager
@@ -180,7 +180,7 @@ class Muted:
         return f"<mute {names}{for_sender}>"
 
     def __enter__(self) -> None:
-        entry = _hooks.Mute(
+        entry = _testing_signal_patch.Mute(
             self.signals or None,
             _resolve_sender(self.sender),
             spared=()
@@ -188,7 +188,7 @@ class Muted:
             else known_signals.loaded(known_signals.INFRASTRUCTURE),
             owner=self,
         )
-        _hooks.push(entry)
+        _testing_signal_patch.push(entry)
 
     def __exit__(
         self,
@@ -196,9 +196,9 @@ class Muted:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for entry in reversed(_hooks.active()):
-            if isinstance(entry, _hooks.Mute) and entry.owner is self:
-                _hooks.remove(entry)
+        for entry in reversed(_testing_signal_patch.active()):
+            if isinstance(entry, _testing_signal_patch.Mute) and entry.owner is self:
+                _testing_signal_patch.remove(entry)
                 return
 
     def __call__(self, func: F) -> F:
@@ -257,12 +257,12 @@ def trace() -> Iterator[list[Run]]:
     ) -> None:
         runs.append(Run(signal, _user_receiver(receiver), sender, seconds, exception))
 
-    entry = _hooks.Tracer(record)
-    _hooks.push(entry)
+    entry = _testing_signal_patch.Tracer(record)
+    _testing_signal_patch.push(entry)
     try:
         yield runs
     finally:
-        _hooks.remove(entry)
+        _testing_signal_patch.remove(entry)
 
 
 def _sends(signal: Signal) -> contextlib.AbstractContextManager[list[Call]]:
@@ -272,7 +272,7 @@ def _sends(signal: Signal) -> contextlib.AbstractContextManager[list[Call]]:
 
 def _differences(call: Call, sender: Any, kwargs: dict[str, Any]) -> list[str]:
     found = []
-    if not _hooks.sender_matches(sender, call.sender):
+    if not _testing_signal_patch.sender_matches(sender, call.sender):
         found.append(
             f"sender: expected {_sender_text(sender)}, got {_sender_text(call.sender)}"
         )

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db import models
 
 import signalkit
-from signalkit import registry
+from signalkit import baseline, registry
 
 _numbers = itertools.count()
 
@@ -50,3 +50,8 @@ def late_model(
     finally:
         del apps.all_models["testapp"][name.lower()]
         apps.clear_cache()
+
+
+def is_tracked(model: type[models.Model]) -> bool:
+    """True if anything tracks fields of ``model`` (its class carries the tracked fields)."""
+    return bool(getattr(model, baseline.FIELDS, None))

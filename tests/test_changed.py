@@ -9,7 +9,7 @@ import pytest
 from django.db.models.signals import post_init
 
 import signalkit
-from signalkit import tracking
+from tests.sk_support import is_tracked
 from tests.testapp.models import Author, FamousAuthor, Novelist
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_does_not_fire_for_other_fields_or_unsaved_fields() -> None:
 
 @pytest.mark.usefixtures("on_name_change")
 def test_changed_turns_on_tracking_of_only_that_field_and_subclasses() -> None:
-    assert tracking.is_tracked(Author)
+    assert is_tracked(Author)
     assert set(Author._signalkit_tracked) >= {"name"}  # type: ignore[attr-defined]
     assert not post_init.has_listeners(Author)
     novelist = Novelist.objects.create(name="n")

@@ -392,7 +392,7 @@ def test_sender_filter_leaves_out_signals_no_model_sends() -> None:
     # class_prepared is sent by model classes; setting_changed never is.
     assert (
         "django.db.models.signals.class_prepared",
-        "signalkit.senders._on_class_prepared",
+        "signalkit.subscriptions._on_class_prepared",
     ) in found
     assert not any(s == "django.core.signals.setting_changed" for s, _r in found)
     assert ("django.core.signals.setting_changed", "signalkit.conf._reset") in {

@@ -18,7 +18,7 @@ from django.db.models.signals import class_prepared
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
-from signalkit import registry, senders
+from signalkit import registry, senders, subscriptions
 from signalkit.checks.senders import check_senders
 from signalkit.naming import sender_label
 from tests.sk_support import connections_undone, late_model, unique_model_name
@@ -213,12 +213,12 @@ def test_a_model_missed_while_nothing_listened_is_caught_up_when_models_are_load
         ):
             plain.send(sender=later)
             assert seen == []
-            senders.all_models_loaded()
+            subscriptions.all_models_loaded()
             plain.send(sender=later)
             conn = next(c for c in registry.connections() if c.func is receive_children)
             assert child in conn.senders
     finally:
-        senders._listen()
+        subscriptions._listen()
     assert seen == [later]
 
 
@@ -497,7 +497,7 @@ def test_lazy_strings_named_while_models_load(monkeypatch: pytest.MonkeyPatch) -
     assert {("testapp", "timestamped"), ("testapp", "autor")} <= queued
     monkeypatch.setattr(apps, "models_ready", True)
 
-    senders.all_models_loaded()
+    subscriptions.all_models_loaded()
 
     assert sorted((m.id, m.obj) for m in messages()) == [
         ("signalkit.E001", "testapp.Autor"),
@@ -513,7 +513,7 @@ def test_lazy_strings_named_while_models_load(monkeypatch: pytest.MonkeyPatch) -
 
     signalkit.disconnect(receive)
     assert messages() == []
-    assert not senders._waiting
+    assert not subscriptions._waiting
 
 
 def test_the_check_settles_a_string_still_waiting(
@@ -587,7 +587,7 @@ def test_two_receivers_waiting_for_one_string() -> None:
 
     [error] = messages()
     assert "on plain" in error.msg
-    [waiting] = senders._waiting[("testapp", "autor")]
+    [waiting] = subscriptions._waiting[("testapp", "autor")]
     assert waiting.owner.endswith("on plain")
 
 
@@ -759,7 +759,7 @@ def test_disconnected_lazy_string_is_never_attached_later() -> None:
         assert not plain.has_listeners(later)
 
     assert seen == []
-    assert not senders._waiting
+    assert not subscriptions._waiting
 
 
 def test_disconnected_string_queued_with_django_is_never_attached(

@@ -25,7 +25,7 @@ from django.dispatch import Signal
 from django.test import override_settings
 
 import signalkit
-from signalkit import _hooks, registry
+from signalkit import _testing_signal_patch, registry
 from signalkit.testing import (
     Call,
     Muted,
@@ -57,7 +57,7 @@ def _undo_connections() -> Iterator[None]:
     with connections_undone():
         yield
     # No helper may outlive its block.
-    assert _hooks.active() == ()
+    assert _testing_signal_patch.active() == ()
 
 
 @contextmanager
@@ -688,7 +688,7 @@ def test_mute_entered_and_exited_in_different_contexts_keeps_nothing() -> None:
     for _ in range(50):
         entered_in = contextvars.copy_context()
         entered_in.run(shared.__enter__)
-        [entry] = entered_in.run(_hooks.active)
+        [entry] = entered_in.run(_testing_signal_patch.active)
         entries.append(weakref.ref(entry))
         contextvars.copy_context().run(shared.__exit__, None, None, None)
         del entered_in, entry
@@ -710,7 +710,7 @@ def test_exit_in_another_context_leaves_the_mute_where_it_was_entered() -> None:
         entered_in.run(plain.send, sender="live again")
 
     assert recorder.senders == ["live again"]
-    assert entered_in.run(_hooks.active) == ()
+    assert entered_in.run(_testing_signal_patch.active) == ()
 
 
 def test_mute_silences_async_receivers() -> None:
@@ -1058,11 +1058,13 @@ def test_signalkit_mute_decorates_a_factory_helper() -> None:
 def test_hook_wraps_djangos_methods_once() -> None:
     with mute():
         pass
-    assert _hooks.installed()
-    patched = {name: Signal.__dict__[name] for name in _hooks._PATCHES}
-    _hooks.install()
-    _hooks._patch()
-    assert {name: Signal.__dict__[name] for name in _hooks._PATCHES} == patched
+    assert _testing_signal_patch.INSTALLED
+    patched = {name: Signal.__dict__[name] for name in _testing_signal_patch._PATCHES}
+    _testing_signal_patch.install()
+    _testing_signal_patch._patch()
+    assert {
+        name: Signal.__dict__[name] for name in _testing_signal_patch._PATCHES
+    } == patched
     for name, method in patched.items():
         original = method.__signalkit_original__
         assert not hasattr(original, "__signalkit_original__")
@@ -1073,14 +1075,15 @@ def test_hook_wraps_djangos_methods_once() -> None:
 def test_hook_reinstalled_by_a_reloaded_module_wraps_djangos_methods(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _hooks.install()
+    _testing_signal_patch.install()
     originals = {
-        name: Signal.__dict__[name].__signalkit_original__ for name in _hooks._PATCHES
+        name: Signal.__dict__[name].__signalkit_original__
+        for name in _testing_signal_patch._PATCHES
     }
-    for name in _hooks._PATCHES:
+    for name in _testing_signal_patch._PATCHES:
         monkeypatch.setattr(Signal, name, Signal.__dict__[name])
-    monkeypatch.setattr(_hooks, "INSTALLED", False)
-    _hooks.install()
+    monkeypatch.setattr(_testing_signal_patch, "INSTALLED", False)
+    _testing_signal_patch.install()
     for name, original in originals.items():
         assert Signal.__dict__[name].__signalkit_original__ is original
     recorder = Recorder()
@@ -1095,8 +1098,8 @@ def test_importing_the_helpers_patches_nothing() -> None:
         "before = dict(vars(d.Signal))\n"
         "import signalkit.testing, signalkit.pytest_plugin\n"
         "assert dict(vars(d.Signal)) == before\n"
-        "from signalkit import _hooks\n"
-        "assert not _hooks.installed()\n"
+        "from signalkit import _testing_signal_patch\n"
+        "assert not _testing_signal_patch.INSTALLED\n"
         "from django.conf import settings\n"
         "assert not settings.configured\n"
     )
@@ -1108,8 +1111,8 @@ def test_importing_the_helpers_patches_nothing() -> None:
 
 
 def test_idle_hook_only_reads_the_context_variable() -> None:
-    _hooks.install()
-    assert _hooks._state.get() is None
+    _testing_signal_patch.install()
+    assert _testing_signal_patch._state.get() is None
     recorder = Recorder()
     with connected(plain, recorder):
         assert plain.send(sender="s") == [(recorder, "plain")]

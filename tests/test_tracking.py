@@ -11,7 +11,8 @@ from django.db.models import DEFERRED
 from django.db.models.signals import post_init, post_save, pre_save
 
 import signalkit
-from signalkit import senders, tracking
+from signalkit import subscriptions
+from tests.sk_support import is_tracked
 from tests.trackapp.models import Customer, GiftOrder, Order, RushOrder, Untracked
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_untracked_model_has_no_post_init_listener_and_no_hooks() -> None:
     assert not post_init.has_listeners(Untracked)
     assert not post_init.has_listeners(Order)  # tracking needs no post_init either
     assert "from_db" not in vars(Untracked)
-    assert not tracking.is_tracked(Untracked)
+    assert not is_tracked(Untracked)
 
 
 def test_untracked_model_raises_with_the_fix() -> None:
@@ -317,8 +318,8 @@ def test_a_field_that_is_not_a_string_raises_type_error(order: Order) -> None:
 
 def _subscriptions() -> tuple[int, int, int]:
     # Everything senders.py keeps per subscription: waiting strings, watchers, checked.
-    waiting = sum(len(subs) for subs in senders._waiting.values())
-    return waiting, len(senders._watchers), len(senders._checked)
+    waiting = sum(len(subs) for subs in subscriptions._waiting.values())
+    return waiting, len(subscriptions._watchers), len(subscriptions._checked)
 
 
 @pytest.mark.parametrize(

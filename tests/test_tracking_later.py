@@ -17,7 +17,7 @@ from django.db.models import DEFERRED
 from django.db.models.signals import post_save
 
 import signalkit
-from signalkit import events, tracking
+from signalkit import events, frozen_changes
 from tests.trackapp.models import Order, Stock, Untracked
 
 Seen = list[dict[str, Any]]
@@ -210,20 +210,20 @@ def test_a_late_receiver_that_saves_again_lets_that_save_answer_for_itself() -> 
 @pytest.mark.django_db(transaction=True)
 def test_untracked_models_freeze_nothing() -> None:
     item = Untracked.objects.create()
-    assert tracking.freeze(item) is None
+    assert frozen_changes.freeze(item) is None
     callback = object()
-    assert tracking.answering_later(callback, item) is callback  # type: ignore[arg-type]
-    assert tracking.answering_later(callback, None) is callback  # type: ignore[arg-type]
+    assert frozen_changes.answering_later(callback, item) is callback  # type: ignore[arg-type]
+    assert frozen_changes.answering_later(callback, None) is callback  # type: ignore[arg-type]
 
 
 @pytest.mark.django_db
 def test_answering_from_is_local_to_the_thread() -> None:
     order = Order.objects.get(pk=Order.objects.create().pk)
     order.status = "paid"
-    frozen = tracking.freeze(order)
+    frozen = frozen_changes.freeze(order)
     order.status = "shipped"
     other: list[Any] = []
-    with tracking.answering_from(order, frozen):
+    with frozen_changes.answering_from(order, frozen):
         assert signalkit.changes(order) == {"status": ("draft", "paid")}
         thread = threading.Thread(target=lambda: other.append(signalkit.changes(order)))
         thread.start()
@@ -252,16 +252,16 @@ def test_frozen_changes_round_trip_through_json() -> None:
         instance.seen_at = datetime(2025, 6, 7, 8, 9, tzinfo=timezone.utc)
         instance.settings = {"a": [1, 2]}
         instance.code = "12345678-1234-5678-1234-567812345678"
-    frozen = tracking.freeze(stock)
+    frozen = frozen_changes.freeze(stock)
     assert frozen is not None
-    sent = tracking.to_json(stock, frozen)
+    sent = frozen_changes.to_json(stock, frozen)
     assert sent["price"] == {"old": "10.00", "new": "12.50"}
     assert json.loads(json.dumps(sent)) == sent
     # As a worker gets it: the instance rebuilt from the event, the changes from JSON.
     rebuilt = events.decode(events.encode(post_save, Stock, {"instance": stock}))[2][
         "instance"
     ]
-    with tracking.answering_from(rebuilt, tracking.from_json(Stock, sent)):
+    with frozen_changes.answering_from(rebuilt, frozen_changes.from_json(Stock, sent)):
         assert signalkit.changes(rebuilt) == {
             "price": (Decimal("10.00"), Decimal("12.50")),
             "seen_at": (
@@ -275,11 +275,11 @@ def test_frozen_changes_round_trip_through_json() -> None:
         assert signalkit.previous(rebuilt, "price") == Decimal("10.00")
         assert signalkit.previous(rebuilt, "count") == 3
         assert not signalkit.has_changed(rebuilt, "name")
-    partial_frozen = tracking.freeze(partial)
+    partial_frozen = frozen_changes.freeze(partial)
     assert partial_frozen is not None
-    sent = tracking.to_json(partial, partial_frozen)
+    sent = frozen_changes.to_json(partial, partial_frozen)
     assert sent["price"] == {"new": "12.50"}  # the old value was never loaded
-    assert tracking.from_json(Stock, sent).changed["price"] == (
+    assert frozen_changes.from_json(Stock, sent).changed["price"] == (
         DEFERRED,
         Decimal("12.50"),
     )
@@ -291,7 +291,7 @@ def test_an_expression_cannot_be_sent() -> None:
 
     stock = Stock.objects.create()
     stock.count = F("count") + 1
-    frozen = tracking.freeze(stock)
+    frozen = frozen_changes.freeze(stock)
     assert frozen is not None
     with pytest.raises(TypeError, match="'count' cannot be sent to a task= receiver"):
-        tracking.to_json(stock, frozen)
+        frozen_changes.to_json(stock, frozen)

@@ -9,8 +9,8 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.core import checks
 
-from signalkit import _django, senders
-from signalkit.senders import Subscription
+from signalkit import _django, senders, subscriptions
+from signalkit.subscriptions import Subscription
 
 _ADVICE = (
     "Fix the string in the decorator, or add the app that defines the model to "
@@ -23,7 +23,7 @@ def check_senders(
 ) -> list[checks.CheckMessage]:
     """``signalkit.E001`` for strings that resolve to nothing, ``E004`` for abstract ones."""
     errors: list[checks.CheckMessage] = []
-    for sub in senders.string_subscriptions():
+    for sub in subscriptions.string_subscriptions():
         failure = sub.failure
         text = sub.target.text
         if failure == "app":

@@ -1,5 +1,11 @@
-"""The one patch behind :mod:`signalkit.testing`: Django's ``Signal`` consults a context
-variable when it sends.
+"""The patch of ``django.dispatch.Signal`` behind :mod:`signalkit.testing`: while a testing
+helper is active, each send consults it, in the sender's own context.
+
+``mute()``, ``capture()`` and ``trace()`` must see every send and every receiver, Django's
+plain ones included, without editing ``Signal.receivers`` (what factory_boy's
+``mute_signals`` does, and why it loses receivers connected meanwhile and leaks into
+other threads). So the send methods themselves are patched, once, and read one
+``ContextVar``.
 
 Nothing is patched until a testing helper is first used. From then on ``send()``,
 ``send_robust()``, ``asend()``, ``asend_robust()``, ``has_listeners()`` and
@@ -316,8 +322,3 @@ def _patch() -> None:
         setattr(patched, _ORIGINAL, original)
         setattr(Signal, name, patched)
     INSTALLED = True
-
-
-def installed() -> bool:
-    """True once :func:`install` has patched ``Signal``."""
-    return INSTALLED
