@@ -64,7 +64,11 @@ def _call_traced(func: Any, signal: Any, sender: Any, kwargs: dict[str, Any]) ->
     )
 
 
-def _log_failure(func: Any, signal: Any, sender: Any) -> None:
+def _swallowed(robust: bool, func: Any, signal: Any, sender: Any) -> bool:
+    """For a robust receiver, log the exception being handled and return True; else
+    return False, for the caller to re-raise it."""
+    if not robust:
+        return False
     logger.exception(
         "signalkit: robust receiver %s raised on %s from sender %s; the error was logged "
         "and swallowed.",
@@ -72,6 +76,7 @@ def _log_failure(func: Any, signal: Any, sender: Any) -> None:
         signal_name(signal),
         sender_label(sender),
     )
+    return True
 
 
 def _condition(
@@ -100,66 +105,65 @@ def _condition(
             return bool(when(signal=signal, sender=sender, **kwargs))
         except Exception:
             # A robust receiver promises the sender goes on, whichever part of it fails.
-            if not robust:
+            if not _swallowed(robust, get_func(), signal, sender):
                 raise
-            _log_failure(get_func(), signal, sender)
             return False
 
     return should_run
 
 
-def _manual_transaction(
-    get_func: Callable[[], Any],
-    robust: bool,
-    signal: Any,
-    sender: Any,
-    using: Any,
-    option: str = "on_commit=True",
-) -> bool:
-    """True if ``using`` is in manual transaction management (autocommit off, outside
-    ``atomic()``), where Django has no commit to run anything on.
+class _AfterCommit:
+    """What an ``on_commit=True`` or ``task=`` receiver does about the transaction it is
+    sent in: wait for its commit, or enqueue its event."""
 
-    An ``on_commit=True`` or ``task=`` receiver is never run (or enqueued) for data that
-    is not committed: a robust one is skipped with an error logged, any other raises
-    ``TransactionManagementError`` saying what to do.
-    """
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block or connection.get_autocommit():
-        return False
-    message = (
-        f"signalkit: receiver {callable_path(get_func())} on {signal_name(signal)} "
-        f"(sender {sender_label(sender)}) runs after commit ({option}), but "
-        f"database {connection.alias!r} is in manual transaction management "
-        f"(autocommit off, outside atomic()), where no commit can be waited for. Wrap "
-        f"the write in transaction.atomic(), or turn autocommit back on before it."
-    )
-    if not robust:
-        raise TransactionManagementError(message)
-    logger.error("%s The robust receiver was skipped.", message)
-    return True
+    __slots__ = ("get_func", "robust")
 
+    def __init__(self, get_func: Callable[[], Any], robust: bool) -> None:
+        self.get_func, self.robust = get_func, robust
 
-def _schedule(
-    get_func: Callable[[], Any],
-    task: TaskSpec,
-    robust: bool,
-    signal: Any,
-    sender: Any,
-    kwargs: dict[str, Any],
-) -> None:
-    func = get_func()
-    if func is None:
-        return
-    if _manual_transaction(
-        get_func, robust, signal, sender, kwargs.get("using"), "task="
-    ):
-        return
-    # Imported by the first task= send, not with signalkit: it loads the JSON encoding
-    # and the transports, which a project without task= receivers never needs.
-    from signalkit import background
+    def impossible(self, signal: Any, sender: Any, using: Any, option: str) -> bool:
+        """True if ``using`` is in manual transaction management (autocommit off,
+        outside ``atomic()``), where Django has no commit to run anything on.
 
-    # Failures are background's to raise or log: its log lines leave the event's values out.
-    background.schedule(callable_path(func), task, robust, signal, sender, kwargs)
+        Such a receiver is never run (or enqueued) for data that is not committed: a
+        robust one is skipped with an error logged, any other raises
+        ``TransactionManagementError`` saying what to do.
+        """
+        connection = transaction.get_connection(using)
+        if connection.in_atomic_block or connection.get_autocommit():
+            return False
+        message = (
+            f"signalkit: receiver {callable_path(self.get_func())} on "
+            f"{signal_name(signal)} (sender {sender_label(sender)}) runs after commit "
+            f"({option}), but database {connection.alias!r} is in manual transaction "
+            f"management (autocommit off, outside atomic()), where no commit can be "
+            f"waited for. Wrap the write in transaction.atomic(), or turn autocommit "
+            f"back on before it."
+        )
+        if not self.robust:
+            raise TransactionManagementError(message)
+        logger.error("%s The robust receiver was skipped.", message)
+        return True
+
+    def schedule(
+        self, task: TaskSpec, signal: Any, sender: Any, kwargs: dict[str, Any]
+    ) -> None:
+        """Hand one send's event to the background path of ``task=``."""
+        func = self.get_func()
+        if func is None or self.impossible(
+            signal, sender, kwargs.get("using"), "task="
+        ):
+            return
+        # Imported by the first task= send, not with signalkit: it loads the JSON
+        # encoding and the transports, which a project without task= receivers never
+        # needs.
+        from signalkit import background
+
+        # Failures are background's to raise or log: its log lines leave the event's
+        # values out.
+        background.schedule(
+            callable_path(func), task, self.robust, signal, sender, kwargs
+        )
 
 
 def _build_sync(
@@ -172,6 +176,7 @@ def _build_sync(
     )
     should_run = _condition(get_func, options)
     task = options.task
+    later = _AfterCommit(get_func, robust)
     # A strongly held function is called directly; only weak=True pays for the lookup.
     strong = None if options.weak else get_func()
 
@@ -187,9 +192,8 @@ def _build_sync(
                 return _call_traced(func, signal, sender, kwargs)
             return func(signal=signal, sender=sender, **kwargs)
         except Exception:
-            if not robust:
+            if not _swallowed(robust, func, signal, sender):
                 raise
-            _log_failure(func, signal, sender)
             return None
         finally:
             if token is not None:
@@ -206,10 +210,10 @@ def _build_sync(
                 if key in _running.get():
                     return None
         if task is not None:
-            _schedule(get_func, task, robust, signal, sender, kwargs)
+            later.schedule(task, signal, sender, kwargs)
             return None
-        if on_commit and _manual_transaction(
-            get_func, robust, signal, sender, kwargs.get("using")
+        if on_commit and later.impossible(
+            signal, sender, kwargs.get("using"), "on_commit=True"
         ):
             return None
         if on_commit:
@@ -262,6 +266,7 @@ def _build_async(
 ) -> Callable[..., Any]:
     robust = options.robust
     should_run = _condition(get_func, options)
+    later = _AfterCommit(get_func, robust)
     task = options.task
 
     async def run(signal: Any, sender: Any, kwargs: dict[str, Any], key: Any) -> Any:
@@ -285,9 +290,8 @@ def _build_async(
                 lambda: func(signal=signal, sender=sender, **kwargs),
             )
         except Exception:
-            if not robust:
+            if not _swallowed(robust, func, signal, sender):
                 raise
-            _log_failure(func, signal, sender)
             return None
         finally:
             _leave(key)
@@ -303,7 +307,7 @@ def _build_async(
         # thread-sensitive), so it sees the transaction the sender is in.
         if not transaction.get_connection(using).in_atomic_block:
             # Autocommit: run now. Manual transaction management: skip (or raise).
-            return _manual_transaction(get_func, robust, signal, sender, using)
+            return later.impossible(signal, sender, using, "on_commit=True")
         callback = frozen_changes.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
@@ -315,9 +319,7 @@ def _build_async(
         if key is not None and key in _running.get():
             return None
         if task is not None:
-            await sync_to_async(_schedule)(
-                get_func, task, robust, signal, sender, kwargs
-            )
+            await sync_to_async(later.schedule)(task, signal, sender, kwargs)
             return None
         if options.on_commit:
             callback = functools.partial(

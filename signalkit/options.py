@@ -210,9 +210,10 @@ def _parse_changed(
     return tuple(fields)
 
 
-# The keyword arguments Django's model signals send besides signal and sender (the same
-# on Django 5.2, 6.0 and 6.1). A signalkit.Signal declares its own with args=.
-_SENT: dict[Signal, tuple[str, ...]] = {
+#: Django's model signals, each with the keyword arguments it sends besides ``signal``
+#: and ``sender`` (the same on Django 5.2, 6.0 and 6.1). A ``signalkit.Signal`` declares
+#: its own with ``args=``.
+MODEL_SIGNALS: dict[Signal, tuple[str, ...]] = {
     model_signals.pre_init: ("args", "kwargs"),
     model_signals.post_init: ("instance",),
     model_signals.pre_save: ("instance", "raw", "using", "update_fields"),
@@ -241,7 +242,7 @@ def _check_when(when: Any, signals: Sequence[Signal], where: str) -> None:
     except (TypeError, ValueError):  # nothing to inspect (some builtins): trust it
         return
     for each in signals:
-        sent = _SENT.get(each)
+        sent = MODEL_SIGNALS.get(each)
         if sent is None:
             sent = getattr(each, "args", None)
         names = ("signal", "sender", *(sent or ()))

@@ -8,13 +8,12 @@ from collections.abc import Callable, Sequence
 from types import FunctionType
 from typing import Any, TypeVar
 
-from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
 from signalkit import _django, delivery, registry, senders, tracking
 from signalkit import signals as bulk_signals
 from signalkit.naming import callable_path, is_module_level, signal_name, signal_path
-from signalkit.options import check_targets
+from signalkit.options import MODEL_SIGNALS, check_targets
 from signalkit.options import parse as parse_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,7 +123,9 @@ def _check_task_receiver(func: Any, signal_list: list[Signal]) -> None:
         )
 
 
-def _shortcut(signal: Signal, name: str) -> Callable[..., Callable[[F], F]]:
+def _shortcut(signal: Signal) -> Callable[..., Callable[[F], F]]:
+    name = f"on_{signal_name(signal)}"
+
     def shortcut(sender: Any = None, **options: Any) -> Callable[[F], F]:
         return receiver(signal, sender, **options)
 
@@ -138,16 +139,19 @@ def _shortcut(signal: Signal, name: str) -> Callable[..., Callable[[F], F]]:
     return shortcut
 
 
-on_pre_init = _shortcut(model_signals.pre_init, "on_pre_init")
-on_post_init = _shortcut(model_signals.post_init, "on_post_init")
-on_pre_save = _shortcut(model_signals.pre_save, "on_pre_save")
-on_post_save = _shortcut(model_signals.post_save, "on_post_save")
-on_pre_delete = _shortcut(model_signals.pre_delete, "on_pre_delete")
-on_post_delete = _shortcut(model_signals.post_delete, "on_post_delete")
-on_m2m_changed = _shortcut(model_signals.m2m_changed, "on_m2m_changed")
-on_pre_bulk_create = _shortcut(bulk_signals.pre_bulk_create, "on_pre_bulk_create")
-on_post_bulk_create = _shortcut(bulk_signals.post_bulk_create, "on_post_bulk_create")
-on_pre_bulk_update = _shortcut(bulk_signals.pre_bulk_update, "on_pre_bulk_update")
-on_post_bulk_update = _shortcut(bulk_signals.post_bulk_update, "on_post_bulk_update")
-on_pre_update = _shortcut(bulk_signals.pre_update, "on_pre_update")
-on_post_update = _shortcut(bulk_signals.post_update, "on_post_update")
+# One shortcut per model signal, then one per bulk signal, each named after its signal.
+(
+    on_pre_init,
+    on_post_init,
+    on_pre_save,
+    on_post_save,
+    on_pre_delete,
+    on_post_delete,
+    on_m2m_changed,
+    on_pre_bulk_create,
+    on_post_bulk_create,
+    on_pre_bulk_update,
+    on_post_bulk_update,
+    on_pre_update,
+    on_post_update,
+) = map(_shortcut, (*MODEL_SIGNALS, *bulk_signals.BULK_SIGNALS))

@@ -9,7 +9,6 @@ it while it is active (a task created inside the block, ``sync_to_async()`` and
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import reprlib
@@ -108,12 +107,12 @@ def assert_sent(
     ``AssertionError`` lists every send of ``signal`` the block made and how each
     differs. When the block raises, its exception propagates and nothing is asserted.
     """
-    _check_signal(signal, "assert_sent")
-    expected = _resolve_sender(sender)
-    matching: list[Call] = []
-    with _sends(signal) as sends:
+    with _matching(signal, sender, kwargs, "assert_sent") as (
+        matching,
+        sends,
+        expected,
+    ):
         yield matching
-    matching += [c for c in sends if not _differences(c, expected, kwargs)]
     if not matching:
         raise AssertionError(_not_sent_message(signal, expected, kwargs, sends))
 
@@ -129,12 +128,12 @@ def assert_not_sent(
     ``AssertionError`` lists each of them. When the block raises, its exception
     propagates and nothing is asserted.
     """
-    _check_signal(signal, "assert_not_sent")
-    expected = _resolve_sender(sender)
-    matching: list[Call] = []
-    with _sends(signal) as sends:
+    with _matching(signal, sender, kwargs, "assert_not_sent") as (
+        matching,
+        _sends,
+        expected,
+    ):
         yield matching
-    matching += [c for c in sends if not _differences(c, expected, kwargs)]
     if matching:
         raise AssertionError(_sent_message(signal, expected, kwargs, matching))
 
@@ -265,9 +264,20 @@ def trace() -> Iterator[list[Run]]:
         _testing_signal_patch.remove(entry)
 
 
-def _sends(signal: Signal) -> contextlib.AbstractContextManager[list[Call]]:
-    # Every sender's sends, so that a failure can also show the ones that came close.
-    return capture(signal)
+@contextmanager
+def _matching(
+    signal: Signal, sender: Any, kwargs: dict[str, Any], helper: str
+) -> Iterator[tuple[list[Call], list[Call], Any]]:
+    """Yield a list that, once the block ends without raising, holds the sends of
+    ``signal`` from ``sender`` whose arguments include ``kwargs``; with it, every send of
+    ``signal`` the block made (so that a failure can show the ones that came close) and
+    the sender resolved."""
+    _check_signal(signal, helper)
+    expected = _resolve_sender(sender)
+    matching: list[Call] = []
+    with capture(signal) as sends:
+        yield matching, sends, expected
+    matching += [c for c in sends if not _differences(c, expected, kwargs)]
 
 
 def _differences(call: Call, sender: Any, kwargs: dict[str, Any]) -> list[str]:

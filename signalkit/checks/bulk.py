@@ -13,15 +13,6 @@ from signalkit import _django, registry, signals
 from signalkit.models import SignalQuerySetMixin
 from signalkit.naming import sender_label, signal_name
 
-BULK_SIGNALS = (
-    signals.pre_bulk_create,
-    signals.post_bulk_create,
-    signals.pre_bulk_update,
-    signals.post_bulk_update,
-    signals.pre_update,
-    signals.post_update,
-)
-
 
 def check_bulk_receivers(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -36,7 +27,7 @@ def check_bulk_receivers(
     """
     messages: list[checks.CheckMessage] = []
     for conn in registry.connections():
-        if not any(conn.signal is signal for signal in BULK_SIGNALS):
+        if not any(conn.signal is signal for signal in signals.BULK_SIGNALS):
             continue
         for sender in conn.senders:
             if not _is_model(sender) or _sends(sender):

@@ -24,40 +24,38 @@ def check_senders(
     """``signalkit.E001`` for strings that resolve to nothing, ``E004`` for abstract ones."""
     errors: list[checks.CheckMessage] = []
     for sub in subscriptions.string_subscriptions():
-        failure = sub.failure
-        text = sub.target.text
-        if failure == "app":
+        if sub.failure is not None:
+            message, hint, check_id = _problem(sub)
             errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {text!r}, but no installed app has "
-                    f"the label {sub.target.app_label!r}.",
-                    hint=_app_hint(sub.target.app_label),
-                    obj=text,
-                    id="signalkit.E001",
-                )
-            )
-        elif failure == "model":
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {text!r}, but {_what_is_missing(sub)}, "
-                    f"so the receiver never runs.",
-                    hint=_model_hint(text),
-                    obj=text,
-                    id="signalkit.E001",
-                )
-            )
-        elif failure == "abstract":
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {text!r}, an abstract model, which "
-                    f"never sends signals itself.",
-                    hint="Pass subclasses=True to receive the signals of its concrete "
-                    "subclasses, or name a concrete model.",
-                    obj=text,
-                    id="signalkit.E004",
-                )
+                checks.Error(message, hint=hint, obj=sub.target.text, id=check_id)
             )
     return errors
+
+
+def _problem(sub: Subscription) -> tuple[str, str, str]:
+    """The message, hint and id for a subscription that attaches nothing."""
+    text = sub.target.text
+    where = f"The {sub.owner} listens to {text!r}"
+    if sub.failure == "app":
+        return (
+            f"{where}, but no installed app has the label {sub.target.app_label!r}.",
+            _app_hint(sub.target.app_label),
+            "signalkit.E001",
+        )
+    if sub.failure == "model":
+        return (
+            f"{where}, but {_what_is_missing(sub)}, so the receiver never runs.",
+            _model_hint(text),
+            "signalkit.E001",
+        )
+    return (
+        f"{where}, an abstract model, which never sends signals itself.",
+        (
+            "Pass subclasses=True to receive the signals of its concrete subclasses, "
+            "or name a concrete model."
+        ),
+        "signalkit.E004",
+    )
 
 
 def _what_is_missing(sub: Subscription) -> str:
