@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,9 +18,9 @@ from django.db.models import signals as model_signals
 from django.db.transaction import TransactionManagementError
 
 import signalkit
-from signalkit import delivery, registry
+from signalkit import delivery
 from signalkit.options import Options
-from tests.sk_support import connections_undone
+from tests.helpers import Boom, wrapper_of
 from tests.testapp.models import Author, Tag
 
 ping = signalkit.Signal()
@@ -30,19 +30,7 @@ class Thing:
     """A stand-in instance for signals sent without the database."""
 
 
-@pytest.fixture(autouse=True)
-def _undo_connections() -> Iterator[None]:
-    with connections_undone():
-        yield
-
-
-def wrapper_of(func: Callable[..., Any]) -> Callable[..., Any]:
-    [conn] = [c for c in registry.connections() if c.func is func]
-    return conn.wrapper
-
-
-class Boom(Exception):
-    """The error the failing receivers raise."""
+pytestmark = pytest.mark.usefixtures("undo_connections")
 
 
 # created= and when= -------------------------------------------------------------------
@@ -817,11 +805,3 @@ def test_wrapper_of_a_collected_weak_function_does_nothing() -> None:
     alive.clear()
     assert asyncio.run(awrapper(signal=ping, sender=None)) is None
     assert seen == ["run"]
-
-
-def test_options_non_default() -> None:
-    assert Options().non_default() == {}
-    assert Options(robust=True, created=False).non_default() == {
-        "robust": True,
-        "created": False,
-    }

@@ -5,40 +5,16 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core import checks
-from django.test import override_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import signalkit_messages
+
+ROOT = Path(__file__).resolve().parents[2]
 # JSONField's check asks every database whether it supports JSON.
 pytestmark = pytest.mark.django_db(databases=["default", "other"])
 
 
-def signalkit_messages() -> list[checks.CheckMessage]:
-    return [m for m in checks.run_checks() if m.id and m.id.startswith("signalkit.")]
-
-
 def test_no_messages_for_the_test_project() -> None:
     assert signalkit_messages() == []
-
-
-def test_e002_for_wrong_type() -> None:
-    with override_settings(SIGNALKIT={"MODULES": "signals"}):
-        [message] = signalkit_messages()
-    assert message.id == "signalkit.E002"
-    assert isinstance(message, checks.Error)
-    assert "SIGNALKIT['MODULES'] must be list or tuple of str" in message.msg
-    assert message.hint is not None
-    assert "default: ['signals']" in message.hint
-    assert message.obj == "settings.SIGNALKIT"
-
-
-def test_e002_for_each_bad_key() -> None:
-    with override_settings(SIGNALKIT={"AUTODISCOVERY": True, "TASK_BACKEND": 3}):
-        messages = signalkit_messages()
-    assert [m.id for m in messages] == ["signalkit.E002", "signalkit.E002"]
-    assert "'AUTODISCOVERY'" in messages[0].msg
-    assert "Did you mean 'AUTODISCOVER'?" in (messages[0].hint or "")
-    assert "SIGNALKIT['TASK_BACKEND'] must be str" in messages[1].msg
 
 
 def _ids_in(path: Path) -> set[str]:
