@@ -25,11 +25,10 @@ def receiver(
     """Connect the decorated function to ``signal`` (or each signal of a list).
 
     A superset of ``django.dispatch.receiver``: ``sender`` may also be a lazy
-    ``"app_label.Model"`` string, ``"app_label.*"`` or a list, and the keyword options
-    ``subclasses``, ``created``, ``changed``, ``when``, ``on_commit``, ``task``,
-    ``robust``, ``reentrant``, ``dispatch_uid`` and ``weak`` shape when and how it runs.
-    A wrong option raises ``TypeError`` here, at decoration time. The decorator returns
-    the original function, still directly callable.
+    ``"app_label.Model"`` string, ``"app_label.*"`` or a list, and keyword options (the
+    API reference lists them) shape when and how it runs. A wrong option raises
+    ``TypeError`` here, at decoration time. The decorator returns the original function,
+    still directly callable.
     """
     signal_list = _signal_list(signal)
     where = _where(signal_list)

@@ -12,7 +12,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from signalkit import registry, tasks_compat
-from signalkit.options import CELERY
+from signalkit.options import CELERY, TRANSPORTS
 
 
 def check_task_receivers(
@@ -41,6 +41,7 @@ def check_task_receivers(
         alias = spec.alias
         if alias == CELERY:
             celery_owner = celery_owner or conn.describe()
+        if alias in TRANSPORTS:  # not a TASKS alias
             continue
         if alias in seen_aliases:
             continue
