@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
-from signalkit import _django, events, frozen_changes, tasks_compat
+from signalkit import _django, events, frozen_changes, tasks, tasks_compat
 from signalkit.naming import signal_name
 from signalkit.options import TRANSPORTS, TaskSpec
 
@@ -51,15 +51,12 @@ class _DjangoTasks:
     """Django's Tasks framework: ``signalkit.tasks.run_receiver`` on the ``TASKS`` alias."""
 
     def send(self, receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
-        from signalkit import tasks
-
         options: dict[str, Any] = {"backend": spec.alias}
         if spec.queue_name is not None:
             options["queue_name"] = spec.queue_name
         if spec.priority is not None:
             options["priority"] = spec.priority
-        task: Any = tasks.run_receiver
-        task.using(**options).enqueue(receiver_path, event)
+        tasks.run_receiver.using(**options).enqueue(receiver_path, event)
 
     def database(self, spec: TaskSpec) -> str | None:
         return tasks_compat.database(spec.alias)

@@ -116,10 +116,19 @@ class _AfterCommit:
     """What an ``on_commit=True`` or ``task=`` receiver does about the transaction it is
     sent in: wait for its commit, or enqueue its event."""
 
-    __slots__ = ("get_func", "robust")
+    __slots__ = ("_enqueue", "get_func", "robust", "task")
 
-    def __init__(self, get_func: Callable[[], Any], robust: bool) -> None:
-        self.get_func, self.robust = get_func, robust
+    def __init__(
+        self, get_func: Callable[[], Any], robust: bool, task: TaskSpec | None
+    ) -> None:
+        self.get_func, self.robust, self.task = get_func, robust, task
+        if task is not None:
+            # Imported for the first task= receiver, not with signalkit: it loads the
+            # JSON encoding and the transports, which a project without task=
+            # receivers never needs.
+            from signalkit import background
+
+            self._enqueue = background.schedule
 
     def impossible(self, signal: Any, sender: Any, using: Any, option: str) -> bool:
         """True if ``using`` is in manual transaction management (autocommit off,
@@ -145,24 +154,19 @@ class _AfterCommit:
         logger.error("%s The robust receiver was skipped.", message)
         return True
 
-    def schedule(
-        self, task: TaskSpec, signal: Any, sender: Any, kwargs: dict[str, Any]
-    ) -> None:
+    def schedule(self, signal: Any, sender: Any, kwargs: dict[str, Any]) -> None:
         """Hand one send's event to the background path of ``task=``."""
         func = self.get_func()
-        if func is None or self.impossible(
-            signal, sender, kwargs.get("using"), "task="
+        if (
+            func is None
+            or self.task is None
+            or self.impossible(signal, sender, kwargs.get("using"), "task=")
         ):
             return
-        # Imported by the first task= send, not with signalkit: it loads the JSON
-        # encoding and the transports, which a project without task= receivers never
-        # needs.
-        from signalkit import background
-
         # Failures are background's to raise or log: its log lines leave the event's
         # values out.
-        background.schedule(
-            callable_path(func), task, self.robust, signal, sender, kwargs
+        self._enqueue(
+            callable_path(func), self.task, self.robust, signal, sender, kwargs
         )
 
 
@@ -176,7 +180,7 @@ def _build_sync(
     )
     should_run = _condition(get_func, options)
     task = options.task
-    later = _AfterCommit(get_func, robust)
+    later = _AfterCommit(get_func, robust, options.task)
     # A strongly held function is called directly; only weak=True pays for the lookup.
     strong = None if options.weak else get_func()
 
@@ -210,7 +214,7 @@ def _build_sync(
                 if key in _running.get():
                     return None
         if task is not None:
-            later.schedule(task, signal, sender, kwargs)
+            later.schedule(signal, sender, kwargs)
             return None
         if on_commit and later.impossible(
             signal, sender, kwargs.get("using"), "on_commit=True"
@@ -266,7 +270,7 @@ def _build_async(
 ) -> Callable[..., Any]:
     robust = options.robust
     should_run = _condition(get_func, options)
-    later = _AfterCommit(get_func, robust)
+    later = _AfterCommit(get_func, robust, options.task)
     task = options.task
 
     async def run(signal: Any, sender: Any, kwargs: dict[str, Any], key: Any) -> Any:
@@ -319,7 +323,7 @@ def _build_async(
         if key is not None and key in _running.get():
             return None
         if task is not None:
-            await sync_to_async(later.schedule)(task, signal, sender, kwargs)
+            await sync_to_async(later.schedule)(signal, sender, kwargs)
             return None
         if options.on_commit:
             callback = functools.partial(

@@ -24,13 +24,20 @@ __all__ = [
 ]
 
 
+_framework: Any = None
+
+
 def require() -> Any:
     """The Tasks framework's module; a clear error when none is importable."""
+    global _framework
+    if _framework is not None:
+        return _framework
     for name in ("django.tasks", "django_tasks"):
         try:
-            return import_module(name)
+            _framework = import_module(name)
         except ImportError:
             continue
+        return _framework
     raise ImproperlyConfigured(  # pragma: no cover - Django 5.2 without the backport
         "task= receivers run through Django's Tasks framework, which Django 5.2 does "
         "not include: pip install 'django-signalkit[tasks]' (the django-tasks "
