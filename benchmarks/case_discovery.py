@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.runner import Case, Result, Target
+from benchmarks.runner import Case, Contender, Target
 
 SIGNALKIT = "signalkit.autodiscover()"
 DJANGO = "floor: Django autodiscover_modules('signals')"
@@ -90,30 +90,33 @@ def build(scale: float) -> Case:
         )
         return json.loads(out.stdout)  # type: ignore[no-any-return]
 
-    def measure(repeat: int) -> list[Result]:
-        results = {
-            name: Result(name, []) for name in (DJANGO, SIGNALKIT, IMPORTS, SETUP)
-        }
-        modes = list(MODES)
-        for mode in modes:  # warm-up: writes the .pyc files
-            child(mode)
-        for r in range(repeat):
-            for mode in modes[r % 3 :] + modes[: r % 3]:
-                figures = child(mode)
-                result = results[MODES[mode]]
-                result.runs.append(figures["discover_s"])
-                if mode == "django":  # one per round, so rounds pair up for ratios
-                    results[SETUP].runs.append(figures["setup_s"])
-                problem = f"found {figures['found']} signals modules"
-                if figures["found"] != with_signals and problem not in result.problems:
-                    result.problems.append(problem)
-        return list(results.values())
+    def contender(mode: str) -> Contender:
+        name = MODES[mode]
+        found: list[int] = []
+
+        def run() -> dict[str, float]:
+            figures = child(mode)
+            found[:] = [int(figures["found"])]
+            timed = {name: figures["discover_s"]}
+            if mode == "django":  # one per round, so rounds pair up for ratios
+                timed[SETUP] = figures["setup_s"]
+            return timed
+
+        def check() -> str | None:
+            if found == [with_signals]:
+                return None
+            return f"found {found[0]} signals modules"
+
+        return Contender(name, run, check=check)
+
+    # The warm-up round writes the .pyc files.
+    contenders = [contender(mode) for mode in ("django", "signalkit", "imports")]
 
     return Case(
         number="5",
         key="discovery",
         title=f"autodiscovery of {count} apps ({with_signals} with signals.py), cold process",
-        contenders=[],
+        contenders=contenders,
         floor=DJANGO,
         targets=[Target(SIGNALKIT, None, 0.020, "<=20 ms")],
         notes=[
@@ -125,6 +128,5 @@ def build(scale: float) -> Case:
         ],
         setup=setup,
         teardown=teardown,
-        measure=measure,
         repeat=5,
     )

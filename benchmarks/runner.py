@@ -1,4 +1,4 @@
-"""Cases, contenders and the round-robin timing loop.
+"""Cases, contenders and the one timing loop, :func:`measure`.
 
 Each round runs every contender of a case once, in an order rotated from one round to
 the next, so drift of the machine (turbo, other load) spreads over all of them instead of
@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,10 @@ class Contender:
     given, runs after each timed run and before ``teardown`` (untimed) and returns a
     problem to report, or ``None``: for work that leaves no receiver call to count, such
     as tasks enqueued for a worker.
+
+    A ``run`` that cannot be timed from here (one in a child process) times itself: it
+    returns ``{result name: seconds}``, its own name's figure and any other it measured
+    on the way (such as ``django.setup()``, timed in the same child).
     """
 
     name: str
@@ -89,40 +93,36 @@ class Case:
     comparisons: list[tuple[str, str]] = field(default_factory=list)
     # Filled in by run_case: (contender, reference, median of per-round ratios).
     compared: list[tuple[str, str, float]] = field(default_factory=list)
-    # A case that cannot be timed in-process (autodiscovery) measures itself.
-    measure: Callable[[int], list[Result]] | None = None
 
 
 def run_case(case: Case, repeat: int | None = None) -> list[Result]:
-    """Time every contender of ``case`` ``repeat`` times (default: the case's own count),
-    round-robin, after one warm-up round."""
+    """Time every contender of ``case`` ``repeat`` times (default: the case's own count)."""
     case.repeat = repeat = repeat or case.repeat
     case.setup()
     try:
-        if case.measure is not None:
-            results = case.measure(repeat)
-        else:
-            results = _round_robin(case.contenders, repeat)
+        results = measure(case.contenders, repeat)
     finally:
         case.teardown()
     _score(case, results)
     return results
 
 
-def _round_robin(contenders: list[Contender], repeat: int) -> list[Result]:
+def measure(contenders: list[Contender], repeat: int) -> list[Result]:
+    """Run every contender once to warm up (caches, pyc, SQLite pages), then ``repeat``
+    rounds, round-robin; return the results in the order of ``contenders`` (a figure a
+    run reports besides its own after them)."""
     results = {c.name: Result(c.name, []) for c in contenders}
-    for contender in contenders:  # warm-up: caches, pyc, SQLite pages
-        _time_once(contender, results[contender.name])
-    for result in results.values():
-        result.runs.clear()
+    for contender in contenders:
+        _run_once(contender, None)
     for r in range(repeat):
         shift = r % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
-            _time_once(contender, results[contender.name])
+            _run_once(contender, results)
     return list(results.values())
 
 
-def _time_once(contender: Contender, result: Result) -> None:
+def _run_once(contender: Contender, results: dict[str, Result] | None) -> None:
+    """Time one run of ``contender`` into ``results`` (``None``: a warm-up)."""
     contender.setup()
     try:
         hits.count = 0
@@ -130,12 +130,17 @@ def _time_once(contender: Contender, result: Result) -> None:
         # one; the collector stays on, since what a contender allocates is part of its cost.
         gc.collect()
         start = time.perf_counter()
-        contender.run()
+        reported = contender.run()
         elapsed = time.perf_counter() - start
         problem = None if contender.check is None else contender.check()
     finally:
         contender.teardown()
-    result.runs.append(elapsed)
+    if results is None:
+        return
+    figures = reported if isinstance(reported, Mapping) else {contender.name: elapsed}
+    for name, seconds in figures.items():
+        results.setdefault(name, Result(name, [])).runs.append(seconds)
+    result = results[contender.name]
     problems = [] if problem is None else [problem]
     expected = contender.expected_calls
     if expected is not None and hits.count != expected:

@@ -6,8 +6,8 @@ models load.
 
 from __future__ import annotations
 
+from signalkit.custom_signals import Signal
 from signalkit.discovery import autodiscover
-from signalkit.dispatch import Signal
 from signalkit.receivers import (
     disconnect,
     on_m2m_changed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import AppConfig
@@ -16,14 +17,17 @@ class SignalkitConfig(AppConfig):
 
     def ready(self) -> None:
         _require_own_package(self.module)
-        # Imported here: both modules need a ready app registry.
-        from signalkit import checks, conf, discovery, senders
+        # Imported only once the package is known to be django-signalkit's.
+        from signalkit import checks, conf, discovery, subscriptions
+        from signalkit.options import TRANSPORTS
 
         checks.register()
-        senders.registry_ready()
-        if find_spec("celery") is not None:
-            # Registers signalkit's shared task with every Celery app of the project.
-            import signalkit.celery_transport  # noqa: F401
+        subscriptions.all_models_loaded()
+        for requirement, module in TRANSPORTS.values():
+            if find_spec(requirement) is not None:
+                # Registers the task the transport's workers run (for Celery, a shared
+                # task, with every Celery app of the project).
+                import_module(module)
         if conf.get("AUTODISCOVER") is not False:
             discovery.autodiscover()
 

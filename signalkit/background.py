@@ -1,4 +1,9 @@
-"""Delivery of ``task=`` receivers: pick the backend, then enqueue in or after the transaction.
+"""The send side of ``task=`` receivers: encode the event, pick its transport, then enqueue
+it in or after the transaction.
+
+A transport takes events to workers: Django's Tasks framework (any ``TASKS`` alias), or
+one of :data:`signalkit.options.TRANSPORTS` (``"celery"``), a module with the functions of
+:class:`Transport`.
 
 With ``django-tasks-db``'s ``DatabaseBackend`` writing to the signal's own database and a
 transaction open there, the task row is inserted inside that transaction, in a savepoint
@@ -18,98 +23,54 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from importlib import import_module
+from typing import Any, Protocol, cast
 
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
-from signalkit import conf, events, tasks_compat, tracking
+from signalkit import _django, events, frozen_changes, tasks, tasks_compat
 from signalkit.naming import signal_name
-
-CELERY = "celery"
-_KEYS = ("backend", "queue_name", "priority", "fields", "exclude")
+from signalkit.options import TRANSPORTS, TaskSpec
 
 logger = logging.getLogger("signalkit")
 
 
-@dataclass(frozen=True)
-class TaskSpec:
-    """Where a ``task=`` receiver is sent (a ``TASKS`` alias or ``"celery"``, options), and
-    which fields of a model instance its events carry."""
+class Transport(Protocol):
+    """How the events of ``task=`` receivers reach the workers that run them."""
 
-    backend: str | None = None  # None: SIGNALKIT["TASK_BACKEND"] at send time
-    queue_name: str | None = None
-    priority: int | None = None
-    carry: events.Carry = events.ALL
+    def send(self, receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
+        """Enqueue one event for the receiver ``receiver_path``, now."""
 
-    @property
-    def alias(self) -> str:
-        return self.backend or str(conf.get("TASK_BACKEND"))
+    def database(self, spec: TaskSpec) -> str | None:
+        """The database alias whose table holds the queue, or ``None`` (a broker): with
+        the sender's own database, the event is enqueued inside its transaction."""
 
 
-def parse(task: Any, where: str) -> TaskSpec | None:
-    """Validate a ``task=`` option value; ``None`` when background delivery is off."""
-    if task is False:
-        return None
-    if task is True:
-        return TaskSpec()
-    if isinstance(task, str) and task:
-        return TaskSpec(backend=task)
-    if isinstance(task, dict):
-        return _parse_dict(task, where)
-    raise TypeError(
-        f"Receiver option task= on {where} takes True, a TASKS alias, 'celery' or a dict "
-        f"with 'backend', 'queue_name', 'priority', 'fields' or 'exclude', not {task!r}."
-    )
+class _DjangoTasks:
+    """Django's Tasks framework: ``signalkit.tasks.run_receiver`` on the ``TASKS`` alias."""
+
+    def send(self, receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
+        options: dict[str, Any] = {"backend": spec.alias}
+        if spec.queue_name is not None:
+            options["queue_name"] = spec.queue_name
+        if spec.priority is not None:
+            options["priority"] = spec.priority
+        tasks.run_receiver.using(**options).enqueue(receiver_path, event)
+
+    def database(self, spec: TaskSpec) -> str | None:
+        return tasks_compat.database(spec.alias)
 
 
-def _parse_dict(task: dict[Any, Any], where: str) -> TaskSpec:
-    unknown = set(task) - set(_KEYS)
-    if unknown:
-        raise TypeError(
-            f"Receiver option task= on {where} got unknown key {sorted(map(str, unknown))[0]!r}; "
-            f"the keys are 'backend', 'queue_name', 'priority', 'fields' and 'exclude'."
-        )
-    backend, queue, priority = (
-        task.get("backend"),
-        task.get("queue_name"),
-        task.get("priority"),
-    )
-    if backend is not None and not (isinstance(backend, str) and backend):
-        raise TypeError(
-            f"task={{'backend': ...}} on {where} takes a TASKS alias or 'celery', not {backend!r}."
-        )
-    if queue is not None and not (isinstance(queue, str) and queue):
-        raise TypeError(
-            f"task={{'queue_name': ...}} on {where} takes a queue name, not {queue!r}."
-        )
-    if priority is not None and (
-        isinstance(priority, bool) or not isinstance(priority, int)
-    ):
-        raise TypeError(
-            f"task={{'priority': ...}} on {where} takes an int, not {priority!r}."
-        )
-    if "fields" in task and "exclude" in task:
-        raise TypeError(
-            f"task= on {where} takes 'fields' (the fields an instance carries) or "
-            f"'exclude' (the fields it leaves out), not both."
-        )
-    fields = _names(task, "fields", where) if "fields" in task else None
-    exclude = _names(task, "exclude", where) if "exclude" in task else ()
-    return TaskSpec(backend, queue, priority, events.Carry(fields, exclude))
+_DJANGO_TASKS = _DjangoTasks()
 
 
-def _names(task: dict[Any, Any], key: str, where: str) -> tuple[str, ...]:
-    names = task[key]
-    if not isinstance(names, (list, tuple)) or not all(
-        isinstance(n, str) and n for n in names
-    ):
-        raise TypeError(
-            f"task={{{key!r}: ...}} on {where} takes a list of field names, such as "
-            f"['id', 'email'], not {names!r}."
-        )
-    return tuple(names)
+def transport(spec: TaskSpec) -> Transport:
+    """The transport of ``spec``'s events."""
+    module = TRANSPORTS.get(spec.alias)
+    if module is None:
+        return _DJANGO_TASKS
+    return cast(Transport, import_module(module[1]))
 
 
 def schedule(
@@ -129,12 +90,10 @@ def schedule(
         event = events.encode(
             signal, sender, kwargs, spec.carry, _frozen_changes(kwargs, signal)
         )
-        enqueue = _enqueuer(receiver_path, event, spec)
-        if (
-            spec.alias != CELERY
-            and is_outbox(spec.alias, using)
-            and transaction.get_connection(using).in_atomic_block
-        ):
+        way = transport(spec)
+        enqueue = functools.partial(way.send, receiver_path, event, spec)
+        database = way.database(spec)
+        if database == using and transaction.get_connection(using).in_atomic_block:
             # A savepoint: a failed insert marks only it for rollback, never the
             # sender's transaction (which would otherwise roll back without a word).
             with transaction.atomic(using=using):
@@ -147,7 +106,7 @@ def schedule(
     def enqueue_on_commit() -> None:
         # A closure, not a partial: were Django ever to log it, only its name shows.
         try:
-            _outside_unrelated_transactions(enqueue, spec.alias)
+            _outside_unrelated_transactions(enqueue, database)
         except Exception as exc:
             _failed(exc, receiver_path, spec, robust, signal, sender)
 
@@ -163,23 +122,13 @@ def _frozen_changes(
     instance = kwargs.get("instance")
     if not isinstance(instance, Model):
         return None
-    frozen = tracking.freeze(instance)
+    frozen = frozen_changes.freeze(instance)
     if frozen is None:
         return None
     try:
-        return tracking.to_json(instance, frozen)
+        return frozen_changes.to_json(instance, frozen)
     except TypeError as exc:  # an expression only the database can evaluate
         raise events.EncodeError(f"{exc} ({signal_name(signal)})") from None
-
-
-def _enqueuer(
-    receiver_path: str, event: dict[str, Any], spec: TaskSpec
-) -> Callable[[], Any]:
-    if spec.alias == CELERY:
-        from signalkit import celery_transport
-
-        return functools.partial(celery_transport.send, receiver_path, event, spec)
-    return functools.partial(_task_for(spec).enqueue, receiver_path, event)
 
 
 def _failed(
@@ -232,21 +181,16 @@ def _sender_shown(sender: Any) -> str:
     return "any sender" if sender is None else f"a {type(sender).__name__} sender"
 
 
-def _outside_unrelated_transactions(enqueue: Callable[[], Any], alias: str) -> None:
+def _outside_unrelated_transactions(
+    enqueue: Callable[[], Any], database: str | None
+) -> None:
     """Enqueue now, on a connection of its own when the task database is in a transaction.
 
     That transaction belongs to other code (``using`` has already committed): joining it
     would lose the event if it rolled back. A test case's own wrapping transaction is not
     unrelated: the event stays in the test, as its data does.
     """
-    database = None if alias == CELERY else task_database(alias)
-    if database is None:
-        enqueue()
-        return
-    blocks = connections[database].atomic_blocks
-    # atomic_blocks and _from_testcase: Django's own record of open atomic() blocks and
-    # of those a TestCase opened (the same in Django 5.2 to 6.1).
-    if not any(not getattr(block, "_from_testcase", False) for block in blocks):
+    if database is None or not _django.in_atomic_block_of_others(connections[database]):
         enqueue()
         return
     failure: list[BaseException] = []
@@ -264,35 +208,3 @@ def _outside_unrelated_transactions(enqueue: Callable[[], Any], alias: str) -> N
     thread.join()
     if failure:
         raise failure[0]
-
-
-def _task_for(spec: TaskSpec) -> Any:
-    from signalkit.tasks import run_receiver
-
-    options: dict[str, Any] = {"backend": spec.alias}
-    if spec.queue_name is not None:
-        options["queue_name"] = spec.queue_name
-    if spec.priority is not None:
-        options["priority"] = spec.priority
-    return run_receiver.using(**options)
-
-
-def task_database(alias: str) -> str | None:
-    """The database ``alias`` stores its tasks in, or ``None`` for a backend without one."""
-    backend = tasks_compat.backend(alias)
-    if not type(backend).__module__.startswith("django_tasks_db"):
-        return None
-    from django_tasks_db.models import DBTaskResult
-
-    return router.db_for_write(DBTaskResult)
-
-
-def is_outbox(alias: str, using: str) -> bool:
-    """True when ``alias`` stores tasks in a table on the database ``using``."""
-    return task_database(alias) == using
-
-
-def backend_class_path(alias: str) -> str:
-    """The dotted path of the backend class behind ``alias`` (for checks)."""
-    backend = tasks_compat.backend(alias)
-    return f"{type(backend).__module__}.{type(backend).__qualname__}"

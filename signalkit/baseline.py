@@ -21,7 +21,8 @@ from django.db import models
 from django.db.models import DEFERRED, Model
 
 FIELDS = "_signalkit_tracked"  # on a tracked model class: {attname: field name}
-SNAPSHOT = "signalkit_snapshot"  # on instance._state: {attname: baseline value}
+# On instance._state: {attname: baseline value}. model_hooks writes it by this very name.
+SNAPSHOT = "signalkit_snapshot"
 
 # Values of these exact types cannot be edited in place: kept as they are, never copied.
 _IMMUTABLE_VALUES = frozenset(

@@ -18,7 +18,7 @@ from celery.app.annotations import prepare, resolve_all
 from django.core.exceptions import ImproperlyConfigured
 
 from signalkit import worker
-from signalkit.background import TaskSpec
+from signalkit.options import TaskSpec
 
 TASK_NAME = "signalkit.run_receiver"
 
@@ -77,6 +77,11 @@ NO_APP_HINT = (
     "Django guide does: in the project package's __init__.py, "
     "from .celery import app as celery_app."
 )
+
+
+def database(spec: TaskSpec) -> None:
+    """A broker holds the queue: no database, so events are enqueued after the commit."""
+    return None
 
 
 def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 SETTING_NAME = "SIGNALKIT"
 
@@ -84,11 +83,6 @@ VALIDATORS: dict[str, tuple[Any, str, Any]] = {
 }
 
 
-def is_valid(key: str, value: object) -> bool:
-    """Tell whether ``value`` is a valid ``SIGNALKIT[key]``."""
-    return problem(key, value) is None
-
-
 def problem(key: str, value: object) -> str | None:
     """A sentence saying what is wrong with ``SIGNALKIT[key] = value``, or ``None``."""
     test, expected, check = VALIDATORS[key]
@@ -98,11 +92,6 @@ def problem(key: str, value: object) -> str | None:
             f"({value!r})."
         )
     return None if check is None else check(value)
-
-
-def describe_problem(key: str, value: object) -> str:
-    """A sentence naming a ``SIGNALKIT`` key, what it needs and the value it has."""
-    return problem(key, value) or f"SIGNALKIT[{key!r}] = {value!r} is valid."
 
 
 def problems() -> list[tuple[str, str, str]]:
@@ -154,6 +143,9 @@ def get_config() -> dict[str, Any]:
     ``setting_changed``, which clears the cache). Validation is the job of the
     ``signalkit.E002`` system check, so unknown keys are passed through untouched here.
     """
+    # Connected by the first read rather than at import: importing signalkit connects
+    # no receiver.
+    setting_changed.connect(_reset, dispatch_uid="signalkit.conf.reset")
     config = dict(DEFAULTS)
     value = user_settings()
     if isinstance(value, dict):
@@ -166,7 +158,6 @@ def get(key: str) -> Any:
     return get_config()[key]
 
 
-@receiver(setting_changed, dispatch_uid="signalkit.conf.reset")
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == SETTING_NAME:
         get_config.cache_clear()

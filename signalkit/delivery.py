@@ -7,15 +7,15 @@ import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from signalkit import _hooks, background, tracking
+from signalkit import _testing_signal_patch, frozen_changes, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
+from signalkit.options import Options, TaskSpec
 
 logger = logging.getLogger("signalkit")
 
@@ -24,30 +24,6 @@ logger = logging.getLogger("signalkit")
 _running: ContextVar[tuple[tuple[int, int], ...]] = ContextVar(
     "signalkit_running", default=()
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    """The validated options of one decorator call."""
-
-    subclasses: bool = False
-    created: bool | None = None
-    changed: tuple[str, ...] | None = None
-    when: Callable[..., Any] | None = None
-    on_commit: bool = False
-    task: Any = False
-    robust: bool = False
-    reentrant: bool = False
-    dispatch_uid: Any = None
-    weak: bool = False
-
-    def non_default(self) -> dict[str, Any]:
-        """The options that differ from their defaults, for introspection."""
-        return {
-            name: value
-            for name, value in vars(self).items()
-            if value != Options.__dataclass_fields__[name].default
-        }
 
 
 def build(
@@ -66,7 +42,7 @@ def build(
     # Keep the user's names so tracebacks, logs and debug tools show them; __dict__ is
     # not copied, so a coroutine marker on the user's function cannot leak onto a sync one.
     functools.update_wrapper(wrapper, func, updated=())
-    setattr(wrapper, _hooks.WRAPPER, True)
+    setattr(wrapper, _testing_signal_patch.WRAPPER, True)
     if options.weak:
         # __wrapped__ is a strong reference held by the connected wrapper: it would keep a
         # weakly connected function alive for ever.
@@ -76,10 +52,10 @@ def build(
 
 def _call_traced(func: Any, signal: Any, sender: Any, kwargs: dict[str, Any]) -> Any:
     # Only once a testing helper was ever used; then only while a trace() is active.
-    tracers = _hooks.tracers()
+    tracers = _testing_signal_patch.tracers()
     if not tracers:
         return func(signal=signal, sender=sender, **kwargs)
-    return _hooks.call_timed(
+    return _testing_signal_patch.call_timed(
         tracers,
         func,
         signal,
@@ -88,7 +64,11 @@ def _call_traced(func: Any, signal: Any, sender: Any, kwargs: dict[str, Any]) ->
     )
 
 
-def _log_failure(func: Any, signal: Any, sender: Any) -> None:
+def _swallowed(robust: bool, func: Any, signal: Any, sender: Any) -> bool:
+    """For a robust receiver, log the exception being handled and return True; else
+    return False, for the caller to re-raise it."""
+    if not robust:
+        return False
     logger.exception(
         "signalkit: robust receiver %s raised on %s from sender %s; the error was logged "
         "and swallowed.",
@@ -96,6 +76,7 @@ def _log_failure(func: Any, signal: Any, sender: Any) -> None:
         signal_name(signal),
         sender_label(sender),
     )
+    return True
 
 
 def _condition(
@@ -124,62 +105,69 @@ def _condition(
             return bool(when(signal=signal, sender=sender, **kwargs))
         except Exception:
             # A robust receiver promises the sender goes on, whichever part of it fails.
-            if not robust:
+            if not _swallowed(robust, get_func(), signal, sender):
                 raise
-            _log_failure(get_func(), signal, sender)
             return False
 
     return should_run
 
 
-def _manual_transaction(
-    get_func: Callable[[], Any],
-    robust: bool,
-    signal: Any,
-    sender: Any,
-    using: Any,
-    option: str = "on_commit=True",
-) -> bool:
-    """True if ``using`` is in manual transaction management (autocommit off, outside
-    ``atomic()``), where Django has no commit to run anything on.
+class _AfterCommit:
+    """What an ``on_commit=True`` or ``task=`` receiver does about the transaction it is
+    sent in: wait for its commit, or enqueue its event."""
 
-    An ``on_commit=True`` or ``task=`` receiver is never run (or enqueued) for data that
-    is not committed: a robust one is skipped with an error logged, any other raises
-    ``TransactionManagementError`` saying what to do.
-    """
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block or connection.get_autocommit():
-        return False
-    message = (
-        f"signalkit: receiver {callable_path(get_func())} on {signal_name(signal)} "
-        f"(sender {sender_label(sender)}) runs after commit ({option}), but "
-        f"database {connection.alias!r} is in manual transaction management "
-        f"(autocommit off, outside atomic()), where no commit can be waited for. Wrap "
-        f"the write in transaction.atomic(), or turn autocommit back on before it."
-    )
-    if not robust:
-        raise TransactionManagementError(message)
-    logger.error("%s The robust receiver was skipped.", message)
-    return True
+    __slots__ = ("_enqueue", "get_func", "robust", "task")
 
+    def __init__(
+        self, get_func: Callable[[], Any], robust: bool, task: TaskSpec | None
+    ) -> None:
+        self.get_func, self.robust, self.task = get_func, robust, task
+        if task is not None:
+            # Imported for the first task= receiver, not with signalkit: it loads the
+            # JSON encoding and the transports, which a project without task=
+            # receivers never needs.
+            from signalkit import background
 
-def _schedule(
-    get_func: Callable[[], Any],
-    task: background.TaskSpec,
-    robust: bool,
-    signal: Any,
-    sender: Any,
-    kwargs: dict[str, Any],
-) -> None:
-    func = get_func()
-    if func is None:
-        return
-    if _manual_transaction(
-        get_func, robust, signal, sender, kwargs.get("using"), "task="
-    ):
-        return
-    # Failures are background's to raise or log: its log lines leave the event's values out.
-    background.schedule(callable_path(func), task, robust, signal, sender, kwargs)
+            self._enqueue = background.schedule
+
+    def impossible(self, signal: Any, sender: Any, using: Any, option: str) -> bool:
+        """True if ``using`` is in manual transaction management (autocommit off,
+        outside ``atomic()``), where Django has no commit to run anything on.
+
+        Such a receiver is never run (or enqueued) for data that is not committed: a
+        robust one is skipped with an error logged, any other raises
+        ``TransactionManagementError`` saying what to do.
+        """
+        connection = transaction.get_connection(using)
+        if connection.in_atomic_block or connection.get_autocommit():
+            return False
+        message = (
+            f"signalkit: receiver {callable_path(self.get_func())} on "
+            f"{signal_name(signal)} (sender {sender_label(sender)}) runs after commit "
+            f"({option}), but database {connection.alias!r} is in manual transaction "
+            f"management (autocommit off, outside atomic()), where no commit can be "
+            f"waited for. Wrap the write in transaction.atomic(), or turn autocommit "
+            f"back on before it."
+        )
+        if not self.robust:
+            raise TransactionManagementError(message)
+        logger.error("%s The robust receiver was skipped.", message)
+        return True
+
+    def schedule(self, signal: Any, sender: Any, kwargs: dict[str, Any]) -> None:
+        """Hand one send's event to the background path of ``task=``."""
+        func = self.get_func()
+        if (
+            func is None
+            or self.task is None
+            or self.impossible(signal, sender, kwargs.get("using"), "task=")
+        ):
+            return
+        # Failures are background's to raise or log: its log lines leave the event's
+        # values out.
+        self._enqueue(
+            callable_path(func), self.task, self.robust, signal, sender, kwargs
+        )
 
 
 def _build_sync(
@@ -191,7 +179,8 @@ def _build_sync(
         options.on_commit,
     )
     should_run = _condition(get_func, options)
-    task = background.parse(options.task, "")
+    task = options.task
+    later = _AfterCommit(get_func, robust, options.task)
     # A strongly held function is called directly; only weak=True pays for the lookup.
     strong = None if options.weak else get_func()
 
@@ -203,19 +192,18 @@ def _build_sync(
             return None
         token = None if key is None else _running.set((*_running.get(), key))
         try:
-            if _hooks.INSTALLED:
+            if _testing_signal_patch.INSTALLED:
                 return _call_traced(func, signal, sender, kwargs)
             return func(signal=signal, sender=sender, **kwargs)
         except Exception:
-            if not robust:
+            if not _swallowed(robust, func, signal, sender):
                 raise
-            _log_failure(func, signal, sender)
             return None
         finally:
             if token is not None:
                 _running.reset(token)
 
-    def receiver(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
+    def call(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
         if should_run is not None and not should_run(signal, sender, kwargs):
             return None
         key = None
@@ -226,16 +214,16 @@ def _build_sync(
                 if key in _running.get():
                     return None
         if task is not None:
-            _schedule(get_func, task, robust, signal, sender, kwargs)
+            later.schedule(signal, sender, kwargs)
             return None
-        if on_commit and _manual_transaction(
-            get_func, robust, signal, sender, kwargs.get("using")
+        if on_commit and later.impossible(
+            signal, sender, kwargs.get("using"), "on_commit=True"
         ):
             return None
         if on_commit:
             transaction.on_commit(
                 # Answers changes() there as at send time, for a tracked instance.
-                tracking.answering_later(
+                frozen_changes.answering_later(
                     functools.partial(run, signal, sender, kwargs, key),
                     kwargs.get("instance"),
                 ),
@@ -243,7 +231,7 @@ def _build_sync(
                 robust=robust,
             )
             return None
-        if key is None and not robust and not _hooks.INSTALLED:
+        if key is None and not robust and not _testing_signal_patch.INSTALLED:
             # Nothing to guard, catch or trace: call straight through (a custom signal's
             # receivers mostly), sparing the call to run().
             func = strong or get_func()
@@ -252,7 +240,7 @@ def _build_sync(
             )
         return run(signal, sender, kwargs, key)
 
-    return receiver
+    return call
 
 
 def _enter(key: tuple[int, int] | None) -> None:
@@ -282,7 +270,8 @@ def _build_async(
 ) -> Callable[..., Any]:
     robust = options.robust
     should_run = _condition(get_func, options)
-    task = background.parse(options.task, "")
+    later = _AfterCommit(get_func, robust, options.task)
+    task = options.task
 
     async def run(signal: Any, sender: Any, kwargs: dict[str, Any], key: Any) -> Any:
         func = get_func()
@@ -290,10 +279,14 @@ def _build_async(
             return None
         _enter(key)
         try:
-            tracers = _hooks.tracers() if _hooks.INSTALLED else ()
+            tracers = (
+                _testing_signal_patch.tracers()
+                if _testing_signal_patch.INSTALLED
+                else ()
+            )
             if not tracers:
                 return await func(signal=signal, sender=sender, **kwargs)
-            return await _hooks.acall_timed(
+            return await _testing_signal_patch.acall_timed(
                 tracers,
                 func,
                 signal,
@@ -301,9 +294,8 @@ def _build_async(
                 lambda: func(signal=signal, sender=sender, **kwargs),
             )
         except Exception:
-            if not robust:
+            if not _swallowed(robust, func, signal, sender):
                 raise
-            _log_failure(func, signal, sender)
             return None
         finally:
             _leave(key)
@@ -319,21 +311,19 @@ def _build_async(
         # thread-sensitive), so it sees the transaction the sender is in.
         if not transaction.get_connection(using).in_atomic_block:
             # Autocommit: run now. Manual transaction management: skip (or raise).
-            return _manual_transaction(get_func, robust, signal, sender, using)
-        callback = tracking.answering_later(callback, instance)
+            return later.impossible(signal, sender, using, "on_commit=True")
+        callback = frozen_changes.answering_later(callback, instance)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
 
-    async def receiver(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
+    async def acall(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
         if should_run is not None and not should_run(signal, sender, kwargs):
             return None
         key = _guard_key(ident, options, kwargs)
         if key is not None and key in _running.get():
             return None
         if task is not None:
-            await sync_to_async(_schedule)(
-                get_func, task, robust, signal, sender, kwargs
-            )
+            await sync_to_async(later.schedule)(signal, sender, kwargs)
             return None
         if options.on_commit:
             callback = functools.partial(
@@ -345,4 +335,4 @@ def _build_async(
                 return None
         return await run(signal, sender, kwargs, key)
 
-    return receiver
+    return acall

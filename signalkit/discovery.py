@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import import_module
+from types import ModuleType
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import module_has_submodule
 
@@ -41,16 +42,47 @@ def autodiscover(modules: Sequence[str] | None = None) -> list[str]:
         names = modules
         _check_modules_argument(names)
     found = []
+    for app_config, name, dotted in _candidates(names):
+        if dotted not in sys.modules:
+            if not module_has_submodule(app_config.module, name):
+                continue
+            _import(dotted, app_config.label, name)
+            logger.debug("signalkit imported %s (app %r)", dotted, app_config.label)
+        found.append(dotted)
+    return found
+
+
+def discovered_modules() -> list[ModuleType]:
+    """The modules autodiscovery imported, and their imported submodules.
+
+    Read from ``sys.modules``: nothing is imported here. A bad ``SIGNALKIT["MODULES"]``
+    (reported by check ``signalkit.E002``) counts as the default.
+    """
+    names = conf.get("MODULES")
+    if conf.problem("MODULES", names) is not None:
+        names = conf.DEFAULTS["MODULES"]
+    loaded = dict(sys.modules)
+    found = []
+    for _app_config, _name, dotted in _candidates(names):
+        module = loaded.get(dotted)
+        if module is None:
+            continue
+        found.append(module)
+        prefix = f"{dotted}."
+        found.extend(
+            sub
+            for sub_name, sub in sorted(loaded.items())
+            if sub_name.startswith(prefix) and sub is not None
+        )
+    return found
+
+
+def _candidates(names: Sequence[str]) -> Iterator[tuple[AppConfig, str, str]]:
+    """``(app config, module name, dotted path)`` of every module autodiscovery looks
+    for: each name for each installed app, in ``INSTALLED_APPS`` order."""
     for app_config in apps.get_app_configs():
         for name in names:
-            dotted = f"{app_config.name}.{name}"
-            if dotted not in sys.modules:
-                if not module_has_submodule(app_config.module, name):
-                    continue
-                _import(dotted, app_config.label, name)
-                logger.debug("signalkit imported %s (app %r)", dotted, app_config.label)
-            found.append(dotted)
-    return found
+            yield app_config, name, f"{app_config.name}.{name}"
 
 
 def _check_modules_argument(names: object) -> None:

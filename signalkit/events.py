@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -25,6 +24,7 @@ from django.db.models import Field, Model
 from django.utils.encoding import is_protected_type
 
 from signalkit.naming import signal_path
+from signalkit.options import ALL, Carry
 
 _TAG = "__signalkit__"
 
@@ -59,20 +59,6 @@ class EncodeError(TypeError):
 class InvalidEvent(ValueError):
     """An event read from a queue that is not one signalkit could have written."""
 
-
-@dataclass(frozen=True)
-class Carry:
-    """Which fields of a model instance an event carries.
-
-    ``fields``: only these (the primary key always travels); ``None``: every concrete field
-    but ``exclude`` and :data:`HIDDEN_FIELDS`.
-    """
-
-    fields: tuple[str, ...] | None = None
-    exclude: tuple[str, ...] = ()
-
-
-ALL = Carry()
 
 # Decimal, datetime, UUID... to strings, exactly as Django's JSON serializer writes them.
 _CONVERT = DjangoJSONEncoder().default

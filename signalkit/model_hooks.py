@@ -19,9 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model
-from django.db.models.query_utils import DeferredAttribute
 
-from signalkit import baseline
+from signalkit import _django, baseline
 from signalkit.baseline import FIELDS
 
 _HOOKED = "_signalkit_hooks"  # in a class __dict__ once its hooks are in place
@@ -138,6 +137,8 @@ def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
         else:
             instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
         layout = plans.get(cls) or baseline.plan(cls)
+        # The attribute named by baseline.SNAPSHOT, stored directly: setattr() with the
+        # name would cost a call for every row loaded.
         if len(values) == layout.width and not layout.checked:
             instance._state.signalkit_snapshot = {a: values[i] for a, i in layout.plain}
         else:
@@ -224,14 +225,12 @@ def _watch_peer_fetches(cls: type[Model]) -> None:
     # Django 6.1's FETCH_PEERS loads a deferred field for every instance of a queryset
     # at once and assigns it, as user code would: those values are baselines.
     for attname in getattr(cls, FIELDS):
-        descriptor = inspect.getattr_static(cls, attname, None)
-        if not isinstance(descriptor, DeferredAttribute):
-            continue
-        fetch_many = getattr(descriptor, "fetch_many", None)
-        if fetch_many is None or getattr(fetch_many, _HOOK, False):
-            continue  # before Django 6.1, or already watched
-        # On the descriptor object itself: the class's method stays Django's.
-        setattr(descriptor, "fetch_many", _fetch_many_hook(attname, fetch_many))  # noqa: B010
+        _django.wrap_peer_fetch(
+            cls,
+            attname,
+            functools.partial(_fetch_many_hook, attname),
+            lambda fetch_many: getattr(fetch_many, _HOOK, False),
+        )
 
 
 def _fetch_many_hook(

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
-from django.db.models import sql
 
+from signalkit import _django
 from signalkit.signals import (
     post_bulk_create,
     post_bulk_update,
@@ -26,7 +26,7 @@ from signalkit.signals import (
 )
 
 if TYPE_CHECKING:
-    from signalkit.dispatch import Signal
+    from signalkit.custom_signals import Signal
 
     _Base = models.QuerySet[Any]
 else:
@@ -69,7 +69,7 @@ class SignalQuerySetMixin(_Base):
         model = self.model
         if not objs or not _listened(model, pre_bulk_create, post_bulk_create):
             return super().bulk_create(objs, *args, **kwargs)
-        self._for_write = True
+        _django.mark_for_write(self)
         using = self.db
         pre_bulk_create.send(sender=model, objs=objs, using=using)
         super().bulk_create(objs, *args, **kwargs)
@@ -93,7 +93,7 @@ class SignalQuerySetMixin(_Base):
         try:
             if not objs or not _listened(model, pre_bulk_update, post_bulk_update):
                 return super().bulk_update(objs, fields, *args, **kwargs)
-            self._for_write = True
+            _django.mark_for_write(self)
             using = self.db
             with transaction.atomic(using=using, savepoint=False):
                 pre_bulk_update.send(
@@ -120,10 +120,11 @@ class SignalQuerySetMixin(_Base):
         if (
             _in_bulk_update.get()
             or not _listened(model, pre_update, post_update)
-            or not self._can_update(kwargs)
+            # Wrong field names raise FieldError here, before any query or signal, as
+            # Django's update() raises it before its query.
+            or not _django.prepare_update(self, kwargs)
         ):
             return super().update(**kwargs)
-        self._for_write = True
         using = self.db
         with transaction.atomic(using=using, savepoint=False):
             pks = list(self.values_list("pk", flat=True))
@@ -133,18 +134,6 @@ class SignalQuerySetMixin(_Base):
                 sender=model, pks=pks, values=kwargs, count=count, using=using
             )
         return count
-
-    def _can_update(self, values: dict[str, Any]) -> bool:
-        """False if Django's ``update()`` would refuse this queryset, which it then does.
-
-        Wrong field names raise ``FieldError`` here, before any query or signal, as
-        Django's ``update()`` raises it before its query.
-        """
-        query = self.query
-        if query.is_sliced or query.distinct_fields or query.combinator:
-            return False
-        cast(sql.UpdateQuery, query.chain(sql.UpdateQuery)).add_update_values(values)
-        return True
 
 
 class SignalQuerySet(SignalQuerySetMixin, models.QuerySet[_M]):

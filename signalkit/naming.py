@@ -1,7 +1,11 @@
-"""Readable names for signals, receivers and senders, for messages and introspection."""
+"""Readable names for signals, receivers and senders, and where a receiver is defined:
+for messages and introspection."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import sys
 import weakref
 from types import FunctionType, MethodType
@@ -9,15 +13,8 @@ from typing import Any
 
 from django.db.models import Model
 
-# Modules whose signals are named without searching all of sys.modules.
-_SIGNAL_MODULES = (
-    "django.db.models.signals",
-    "django.core.signals",
-    "django.db.backends.signals",
-    "django.test.signals",
-    "django.contrib.auth.signals",
-    "signalkit.signals",
-)
+from signalkit import known_signals
+
 _misses: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 _names: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
@@ -26,9 +23,15 @@ def callable_path(func: Any) -> str:
     """``module.qualname`` of a function, method or callable object."""
     if isinstance(func, MethodType):
         func = func.__func__
-    module = getattr(func, "__module__", None) or type(func).__module__
     qualname = getattr(func, "__qualname__", None) or type(func).__qualname__
-    return f"{module}.{qualname}"
+    return f"{module_of(func)}.{qualname}"
+
+
+def module_of(func: Any) -> str:
+    """The name of the module that defines a function, method or callable object."""
+    if isinstance(func, MethodType):
+        func = func.__func__
+    return str(getattr(func, "__module__", None) or type(func).__module__)
 
 
 def is_module_level(func: Any) -> bool:
@@ -74,7 +77,7 @@ def _find_path(signal: object) -> str | None:
     if known is not None:
         return known
     origin = getattr(signal, "defined_in", None)
-    candidates = ((origin,) if origin else ()) + _SIGNAL_MODULES
+    candidates = ((origin,) if origin else ()) + known_signals.MODULES
     for module_name in candidates:
         found = _find_in(module_name, signal)
         if found:
@@ -94,8 +97,83 @@ def _find_path(signal: object) -> str | None:
 
 def sender_label(sender: object) -> str | None:
     """``"app_label.ModelName"`` for a model, ``None`` for any sender, else the ``repr``."""
+    return sender_parts(sender)[0]
+
+
+def sender_parts(sender: object) -> tuple[str | None, str | None, str | None]:
+    """:func:`sender_label`, and for a model its app label and lower-case model name."""
     if sender is None:
-        return None
+        return None, None, None
     if isinstance(sender, type) and issubclass(sender, Model):
-        return f"{sender._meta.app_label}.{sender.__name__}"
-    return repr(sender)
+        meta = sender._meta
+        return meta.label, meta.app_label, meta.model_name
+    return repr(sender), None, None
+
+
+# Where a receiver is defined ----------------------------------------------------------
+
+
+def definition(func: Any) -> Any:
+    """The function, method or class whose source defines ``func``.
+
+    Looks through ``functools.partial``, bound methods and decorators that set
+    ``__wrapped__``; a callable object is defined by its class's ``__call__``.
+    """
+    for _ in range(100):  # a bound on chains that loop back on themselves
+        if isinstance(func, functools.partial):
+            func = func.func
+        elif isinstance(func, MethodType):
+            func = func.__func__
+        elif hasattr(func, "__wrapped__") and not isinstance(func, type):
+            func = func.__wrapped__
+        else:
+            break
+    if not (inspect.isroutine(func) or isinstance(func, type)) and callable(func):
+        func = type(func).__call__
+    return func
+
+
+def source_location(func: Any) -> tuple[str | None, int | None]:
+    """The file (relative to the working directory when under it) and ``def`` line."""
+    target = definition(func)
+    try:
+        file = inspect.getsourcefile(target) or inspect.getfile(target)
+    except (TypeError, OSError):  # builtins and C functions have no file
+        return None, None
+    try:
+        lines, start = inspect.getsourcelines(target)
+    except (OSError, TypeError):
+        code = getattr(target, "__code__", None)
+        return _display_path(file), code.co_firstlineno if code is not None else None
+    # getsourcelines() starts at the first decorator; the def comes after them.
+    for offset, text in enumerate(lines):
+        if text.lstrip().startswith(("def ", "async def ", "class ")):
+            return _display_path(file), start + offset
+    return _display_path(file), start
+
+
+def _display_path(file: str) -> str:
+    # The project's own files relative to the working directory; installed packages
+    # relative to their sys.path entry (django/contrib/auth/models.py), the same on every
+    # machine and in every virtualenv.
+    if file.startswith("<"):  # "<string>" and the like: code with no file
+        return file
+    absolute = os.path.abspath(file)
+    installed = _under_installed(absolute)
+    if installed is not None:
+        return installed
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # pragma: no cover - another drive, on Windows
+        return absolute
+    return absolute if relative.startswith(os.pardir) else relative
+
+
+def _under_installed(absolute: str) -> str | None:
+    in_project = absolute.startswith(os.getcwd() + os.sep)
+    entries = sorted((os.path.abspath(p) for p in sys.path if p), key=len, reverse=True)
+    for entry in entries:
+        site = os.path.basename(entry) in ("site-packages", "dist-packages")
+        if absolute.startswith(entry + os.sep) and (site or not in_project):
+            return os.path.relpath(absolute, entry)
+    return None

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import inspect
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from types import FunctionType
 from typing import Any, TypeVar
 
-from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
-try:  # Django >= 6.0: leaves deferred annotations (Python 3.14) unevaluated.
-    from django.utils.inspect import signature as _signature
-except ImportError:  # pragma: no cover - Django 5.2
-    from inspect import signature as _signature
-
-from signalkit import background, registry, senders
+from signalkit import _django, delivery, registry, senders, tracking
 from signalkit import signals as bulk_signals
-from signalkit.delivery import Options
 from signalkit.naming import callable_path, is_module_level, signal_name, signal_path
+from signalkit.options import MODEL_SIGNALS, check_targets
+from signalkit.options import parse as parse_options
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_DEFAULTS = Options()
-_BOOL_OPTIONS = ("subclasses", "on_commit", "robust", "reentrant", "weak")
 
 
 def receiver(
@@ -33,25 +25,31 @@ def receiver(
     """Connect the decorated function to ``signal`` (or each signal of a list).
 
     A superset of ``django.dispatch.receiver``: ``sender`` may also be a lazy
-    ``"app_label.Model"`` string, ``"app_label.*"`` or a list, and the keyword options
-    ``subclasses``, ``created``, ``changed``, ``when``, ``on_commit``, ``task``,
-    ``robust``, ``reentrant``, ``dispatch_uid`` and ``weak`` shape when and how it runs.
-    A wrong option raises ``TypeError`` here, at decoration time. The decorator returns
-    the original function, still directly callable.
+    ``"app_label.Model"`` string, ``"app_label.*"`` or a list, and keyword options (the
+    API reference lists them) shape when and how it runs. A wrong option raises
+    ``TypeError`` here, at decoration time. The decorator returns the original function,
+    still directly callable.
     """
     signal_list = _signal_list(signal)
     where = _where(signal_list)
-    opts = _parse_options(options, signal_list, where)
+    opts = parse_options(options, signal_list, where)
     targets = senders.parse(sender, subclasses=opts.subclasses, where=where)
-    if opts.changed is not None:
-        _check_changed_senders(targets, where)
+    check_targets(opts, targets, where)
+
+    # changed= compares with a baseline: tracking goes on for each model as the receiver
+    # attaches to it.
+    prepare = (
+        None
+        if opts.changed is None
+        else functools.partial(tracking.require, names=list(opts.changed))
+    )
 
     def decorator(func: F) -> F:
         _check_receiver(func, signal_list)
-        if opts.task is not False:
+        if opts.task is not None:
             _check_task_receiver(func, signal_list)
         for each in signal_list:
-            registry.connect(func, each, targets, opts)
+            registry.connect(func, each, targets, opts, delivery.build, prepare)
         return func
 
     return decorator
@@ -85,176 +83,6 @@ def _where(signal_list: list[Signal]) -> str:
     return " and ".join(signal_name(s) for s in signal_list)
 
 
-def _parse_options(
-    options: dict[str, Any], signal_list: list[Signal], where: str
-) -> Options:
-    if not options:
-        return _DEFAULTS
-    for name in options:
-        if name not in Options.__dataclass_fields__:
-            names = ", ".join(Options.__dataclass_fields__)
-            close = difflib.get_close_matches(
-                name, list(Options.__dataclass_fields__), n=1
-            )
-            maybe = f" Did you mean {close[0]!r}?" if close else ""
-            raise TypeError(
-                f"Unknown receiver option {name!r} for {where}.{maybe} The options are: {names}."
-            )
-    for name in _BOOL_OPTIONS:
-        if name in options and not isinstance(options[name], bool):
-            raise TypeError(
-                f"Receiver option {name}= on {where} takes True or False, not {options[name]!r}."
-            )
-    created = options.get("created")
-    if created is not None:
-        if not isinstance(created, bool):
-            raise TypeError(
-                f"Receiver option created= on {where} takes True, False or None, not "
-                f"{created!r}."
-            )
-        _only_on("created", signal_list, (model_signals.post_save,))
-    changed = _parse_changed(options.get("changed"), signal_list, where)
-    when = options.get("when")
-    if when is not None:
-        _check_when(when, signal_list, where)
-    uid = options.get("dispatch_uid")
-    if uid is not None and not isinstance(uid, Hashable):
-        raise TypeError(
-            f"Receiver option dispatch_uid= on {where} must be hashable, not {uid!r}."
-        )
-    background.parse(options.get("task", False), where)
-    return _options({**options, "changed": changed})
-
-
-# Option values that can be shared between decorators: immutable and cheap to compare.
-_SHAREABLE = (bool, str, type(None))
-# One Options object per distinct set of such values (most decorators use a handful).
-_shared: dict[tuple[tuple[str, Any], ...], Options] = {}
-
-
-def _options(values: dict[str, Any]) -> Options:
-    shareable = values.get("dispatch_uid") is None and all(
-        isinstance(v, _SHAREABLE)
-        or (isinstance(v, tuple) and all(isinstance(i, str) for i in v))
-        for v in values.values()
-    )
-    if not shareable:
-        return Options(**values)
-    key = tuple(sorted(values.items()))
-    found = _shared.get(key)
-    if found is None:
-        found = _shared[key] = Options(**values)
-    return found
-
-
-# The keyword arguments Django's model signals send besides signal and sender (the same
-# on Django 5.2, 6.0 and 6.1). A signalkit.Signal declares its own with args=.
-_SENT: dict[Signal, tuple[str, ...]] = {
-    model_signals.pre_init: ("args", "kwargs"),
-    model_signals.post_init: ("instance",),
-    model_signals.pre_save: ("instance", "raw", "using", "update_fields"),
-    model_signals.post_save: ("instance", "created", "raw", "using", "update_fields"),
-    model_signals.pre_delete: ("instance", "using", "origin"),
-    model_signals.post_delete: ("instance", "using", "origin"),
-    model_signals.m2m_changed: (
-        "action",
-        "instance",
-        "reverse",
-        "model",
-        "pk_set",
-        "using",
-    ),
-}
-
-
-def _check_when(when: Any, signal_list: list[Signal], where: str) -> None:
-    if not callable(when):
-        raise TypeError(
-            f"Receiver option when= on {where} takes a callable predicate, such as "
-            f"lambda instance, **kwargs: instance.is_active; got {when!r}."
-        )
-    try:
-        signature = _signature(when)
-    except (TypeError, ValueError):  # nothing to inspect (some builtins): trust it
-        return
-    for each in signal_list:
-        sent = _SENT.get(each)
-        if sent is None:
-            sent = getattr(each, "args", None)
-        names = ("signal", "sender", *(sent or ()))
-        try:
-            _bind_by_keyword(signature, names, every=sent is not None)
-        except TypeError as exc:
-            raise TypeError(
-                f"Receiver option when= on {where}: the predicate {callable_path(when)} "
-                f"cannot be called with the receiver's keyword arguments "
-                f"({', '.join(names)}{'' if sent is not None else ', ...'}): {exc}. "
-                f"Accept **kwargs, for example when=lambda instance, **kwargs: "
-                f"instance.is_active."
-            ) from None
-
-
-def _bind_by_keyword(
-    signature: inspect.Signature, names: tuple[str, ...], *, every: bool
-) -> None:
-    """Raise ``TypeError`` unless a call by keyword with ``names`` can bind.
-
-    ``every``: the call passes exactly ``names``; otherwise it may pass more (a signal
-    whose arguments are not known), and only ``names`` are checked.
-    """
-    for parameter in signature.parameters.values():
-        # Signature.bind() lets a keyword fall into **kwargs even where a positional-only
-        # parameter of that name is missing; a real call does not.
-        if (
-            parameter.kind is inspect.Parameter.POSITIONAL_ONLY
-            and parameter.default is inspect.Parameter.empty
-        ):
-            raise TypeError(f"its parameter {parameter.name!r} is positional-only")
-    bind = signature.bind if every else signature.bind_partial
-    bind(**dict.fromkeys(names))
-
-
-def _parse_changed(
-    changed: Any, signal_list: list[Signal], where: str
-) -> tuple[str, ...] | None:
-    if changed is None:
-        return None
-    fields = (changed,) if isinstance(changed, str) else changed
-    if (
-        not isinstance(fields, (list, tuple))
-        or not fields
-        or not all(isinstance(f, str) and f for f in fields)
-    ):
-        raise TypeError(
-            f"Receiver option changed= on {where} takes a field name or a non-empty list of "
-            f"field names, not {changed!r}."
-        )
-    _only_on("changed", signal_list, (model_signals.pre_save, model_signals.post_save))
-    return tuple(fields)
-
-
-def _check_changed_senders(targets: list[senders.Target], where: str) -> None:
-    for target in targets:
-        if target.kind not in ("model", "lazy"):
-            shown = target.text or repr(target.value)
-            raise TypeError(
-                f"Receiver option changed= on {where} needs a model sender (a model class or "
-                f"'app_label.Model'), not {shown}: change tracking is turned on per model."
-            )
-
-
-def _only_on(
-    option: str, signal_list: list[Signal], allowed: tuple[Signal, ...]
-) -> None:
-    for each in signal_list:
-        if each not in allowed:
-            names = " and ".join(signal_name(s) for s in allowed)
-            raise TypeError(
-                f"Receiver option {option}= makes no sense on {signal_name(each)}: it only "
-                f"applies to {names}."
-            )
-
-
 def _check_receiver(func: Any, signal_list: list[Signal]) -> None:
     if not callable(func):
         raise TypeError(
@@ -279,7 +107,7 @@ def _accepts_kwargs(func: Any) -> bool:
     # Not django.utils.inspect.func_accepts_kwargs: its lru_cache holds the function
     # strongly, which would keep a weak=True receiver alive.
     try:
-        parameters = _signature(func).parameters.values()
+        parameters = _django.signature(func).parameters.values()
     except (TypeError, ValueError):  # no signature to inspect (some builtins)
         return True
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
@@ -294,7 +122,9 @@ def _check_task_receiver(func: Any, signal_list: list[Signal]) -> None:
         )
 
 
-def _shortcut(signal: Signal, name: str) -> Callable[..., Callable[[F], F]]:
+def _shortcut(signal: Signal) -> Callable[..., Callable[[F], F]]:
+    name = f"on_{signal_name(signal)}"
+
     def shortcut(sender: Any = None, **options: Any) -> Callable[[F], F]:
         return receiver(signal, sender, **options)
 
@@ -308,16 +138,19 @@ def _shortcut(signal: Signal, name: str) -> Callable[..., Callable[[F], F]]:
     return shortcut
 
 
-on_pre_init = _shortcut(model_signals.pre_init, "on_pre_init")
-on_post_init = _shortcut(model_signals.post_init, "on_post_init")
-on_pre_save = _shortcut(model_signals.pre_save, "on_pre_save")
-on_post_save = _shortcut(model_signals.post_save, "on_post_save")
-on_pre_delete = _shortcut(model_signals.pre_delete, "on_pre_delete")
-on_post_delete = _shortcut(model_signals.post_delete, "on_post_delete")
-on_m2m_changed = _shortcut(model_signals.m2m_changed, "on_m2m_changed")
-on_pre_bulk_create = _shortcut(bulk_signals.pre_bulk_create, "on_pre_bulk_create")
-on_post_bulk_create = _shortcut(bulk_signals.post_bulk_create, "on_post_bulk_create")
-on_pre_bulk_update = _shortcut(bulk_signals.pre_bulk_update, "on_pre_bulk_update")
-on_post_bulk_update = _shortcut(bulk_signals.post_bulk_update, "on_post_bulk_update")
-on_pre_update = _shortcut(bulk_signals.pre_update, "on_pre_update")
-on_post_update = _shortcut(bulk_signals.post_update, "on_post_update")
+# One shortcut per model signal, then one per bulk signal, each named after its signal.
+(
+    on_pre_init,
+    on_post_init,
+    on_pre_save,
+    on_post_save,
+    on_pre_delete,
+    on_post_delete,
+    on_m2m_changed,
+    on_pre_bulk_create,
+    on_post_bulk_create,
+    on_pre_bulk_update,
+    on_post_bulk_update,
+    on_pre_update,
+    on_post_update,
+) = map(_shortcut, (*MODEL_SIGNALS, *bulk_signals.BULK_SIGNALS))

@@ -36,8 +36,7 @@ def stuck(older_than: float, backend: str | None = None) -> Any:
     if backend is not None:
         if backend not in getattr(settings, "TASKS", {}):
             raise ValueError(f"{backend!r} is not an alias of settings.TASKS.")
-        found = type(tasks_compat.backend(backend)).__module__
-        if not found.startswith("django_tasks_db"):
+        if not tasks_compat.is_database_backend(backend):
             raise ValueError(
                 f"The Tasks backend {backend!r} is not django-tasks-db's DatabaseBackend: "
                 f"only its tasks can be left RUNNING by a killed db_worker."

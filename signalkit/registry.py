@@ -29,9 +29,11 @@ from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
-from signalkit import _internals, delivery, senders, tracking
-from signalkit.naming import callable_path, is_module_level, sender_label, signal_name
-from signalkit.senders import Subscription, Target
+from signalkit import _django, subscriptions
+from signalkit.naming import callable_path, is_module_level, signal_name
+from signalkit.options import Options
+from signalkit.senders import Target
+from signalkit.subscriptions import Subscription
 
 
 class Connection:
@@ -46,6 +48,7 @@ class Connection:
         "connected",
         "func_ref",
         "options",
+        "prepare",
         "signal",
         "subscriptions",
         "targets",
@@ -58,16 +61,19 @@ class Connection:
         signal: Any,
         func_ref: Callable[[], Any],
         targets: list[Target],
-        options: delivery.Options,
+        options: Options,
         uid: Hashable,
         ident: Hashable,
         execution: tuple[Any, Any] | None,
+        prepare: Prepare | None,
     ) -> None:
         self.signal = signal
         self.func_ref = func_ref
         self.targets = targets
         self.options = options
         self.uid = uid
+        #: Called with each sender before the receiver is attached to it.
+        self.prepare = prepare
         self._ident = ident
         # For a module-level function: the module namespace and spec it was created in.
         self._execution = execution
@@ -78,7 +84,7 @@ class Connection:
         self.wrapper: Callable[..., Any] | None = None
         self.subscriptions: Sequence[Subscription] = ()
         self.connected = True
-        self._attached: list[tuple[Any, _internals.Handle]] = []
+        self._attached: list[tuple[Any, _django.Handle]] = []
 
     def __repr__(self) -> str:
         return f"<Connection {self.describe()}>"
@@ -104,9 +110,9 @@ class Connection:
             return
         if any(s is sender for s, _ in self._attached):
             return
-        if self.options.changed is not None:
-            tracking.require(sender, list(self.options.changed))
-        handle = _internals.connect(self.signal, self.uid, self.wrapper, sender)
+        if self.prepare is not None:
+            self.prepare(sender)
+        handle = _django.connect(self.signal, self.uid, self.wrapper, sender)
         # None: as in Django, the first receiver connected under a dispatch_uid wins;
         # not recording the sender keeps disconnect() from removing that other receiver.
         if handle is not None:
@@ -125,19 +131,16 @@ class Connection:
             # The entries refer to the wrapper weakly: dropping it disconnects them all.
             self.wrapper = None
             handles = [handle for _, handle in attached]
-            _internals.disconnect(self.signal, handles, collecting=collecting)
+            _django.disconnect(self.signal, handles, collecting=collecting)
         if collecting:
             for subscription in self.subscriptions:
                 subscription.active = False
             return
-        subscriptions, self.subscriptions = self.subscriptions, ()
-        senders.unsubscribe(subscriptions)
+        subs, self.subscriptions = self.subscriptions, ()
+        subscriptions.unsubscribe(subs)
 
     def describe(self) -> str:
         return f"receiver {self.path!r} on {signal_name(self.signal)}"
-
-    def sender_labels(self) -> list[str | None]:
-        return [sender_label(s) for s in self.senders]
 
 
 # Every live connection, in the order they were made (a dict used as an ordered set).
@@ -155,7 +158,7 @@ def identity(func: Any) -> tuple[Hashable, tuple[Any, Any] | None]:
     execution of its module that created it (see the module docstring)."""
     inner = _unwrapped(func) if isinstance(func, FunctionType) else func
     if not (is_module_level(func) and is_module_level(inner)):
-        return ("object", _internals.make_id(func)), None
+        return ("object", _django.make_id(func)), None
     namespace = inner.__globals__
     execution = (namespace, namespace.get("__spec__"))
     filename = inner.__code__.co_filename
@@ -182,14 +185,28 @@ def _same_execution(one: tuple[Any, Any] | None, other: tuple[Any, Any] | None) 
     return one[0] is other[0] and one[1] is other[1]
 
 
+#: What builds the function Django calls for a receiver: from a callable returning the
+#: receiver (``None`` once a weakly held one is gone), its identity and its options
+#: (:func:`signalkit.delivery.build`).
+Build = Callable[[Callable[[], Any], int, Options], Callable[..., Any]]
+#: What a connection does with each sender before it attaches to it.
+Prepare = Callable[[Any], None]
+
+
 def connect(
-    func: Any, signal: Any, targets: list[Target], options: delivery.Options
+    func: Any,
+    signal: Any,
+    targets: list[Target],
+    options: Options,
+    build: Build,
+    prepare: Prepare | None = None,
 ) -> Connection:
-    """Connect ``func`` to ``signal`` for ``targets`` (see the module docstring for what
-    an earlier connection of the same receiver becomes)."""
+    """Connect ``func`` to ``signal`` for ``targets``, through the function ``build``
+    makes for it, calling ``prepare`` with each sender first (see the module docstring
+    for what an earlier connection of the same receiver becomes)."""
     _forget_collected()
     ident, execution = identity(func)
-    func_id = _internals.make_id(func)
+    func_id = _django.make_id(func)
     for earlier in list(_groups.get(ident, ())):
         if not _same_execution(earlier._execution, execution):
             # The function comes from a new execution of its module: what the earlier
@@ -198,22 +215,24 @@ def connect(
         elif (
             earlier.signal is signal
             and earlier.func is not None
-            and _internals.make_id(earlier.func) == func_id
+            and _django.make_id(earlier.func) == func_id
             and _same_targets(earlier.targets, targets)
         ):
             disconnect_connection(earlier)
     # Without a dispatch_uid, the connection is keyed exactly as Django keys ``func``
     # itself, so ``signal.disconnect(func, sender=...)`` finds what signalkit connected.
     uid = options.dispatch_uid or func_id
-    conn = Connection(signal, _StrongRef(func), targets, options, uid, ident, execution)
+    conn = Connection(
+        signal, _StrongRef(func), targets, options, uid, ident, execution, prepare
+    )
     if options.weak:
         conn.func_ref = _weak(func, weakref.ref(conn))
-    conn.wrapper = delivery.build(conn.func_ref, id(func), options)
+    conn.wrapper = build(conn.func_ref, id(func), options)
     _connections[conn] = None
     _groups.setdefault(ident, []).append(conn)
     try:
         conn.subscriptions = (
-            senders.subscribe(targets, conn.attach, conn.describe) or ()
+            subscriptions.subscribe(targets, conn.attach, conn.describe) or ()
         )
     except Exception:
         disconnect_connection(conn)
@@ -277,11 +296,11 @@ def disconnect(func: Any) -> bool:
     group = _groups.get(identity(func)[0], ())
     # Compared as Django compares receivers: a bound method is a new object on every
     # attribute access, so identity of the method itself would never match.
-    wanted = _internals.make_id(func)
+    wanted = _django.make_id(func)
     found = [
         conn
         for conn in group
-        if conn.func is not None and _internals.make_id(conn.func) == wanted
+        if conn.func is not None and _django.make_id(conn.func) == wanted
     ]
     for conn in found:
         disconnect_connection(conn)

@@ -1,33 +1,21 @@
-"""Senders: turn ``None``, models, ``"app_label.Model"``, ``"app_label.*"`` and lists of
-them into the concrete senders a receiver is connected for, now or when a model loads.
+"""Senders as a decorator gives them: ``None``, a model, ``"app_label.Model"``,
+``"app_label.*"``, any other object, or a list of these, with ``subclasses=``.
 
-Every receiver is connected with Django's own per-sender dispatch, never through a
-catch-all receiver that filters in Python, so ``Signal.has_listeners()`` and the sender
-cache of model signals keep working.
-
-A lazy string resolves when Django registers its model, through Django's own
-``Apps.lazy_model_operation()``: that comes after the model's ``class_prepared`` signal,
-so a receiver connected from a ``class_prepared`` receiver for the model being prepared
-(as django-simple-history and audit-log apps do) is attached too. Wildcards and
-``subclasses=True`` take each model registered later at the same moment.
+:func:`parse` validates them into :class:`Target` objects, without looking a string up;
+:mod:`signalkit.subscriptions` turns those into the models a receiver is connected for,
+now or when the models load. :func:`parse_label` and :func:`suggest_models` are the one
+reading of a model label and the one "did you mean" of every message.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core import checks
 from django.db.models import Model
-from django.db.models.signals import class_prepared
-
-from signalkit import _internals
-from signalkit.naming import sender_label
-
-Attach = Callable[[Any], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +82,32 @@ def _parse_one(sender: object, subclasses: bool, where: str) -> Target:
     return Target("object", sender)
 
 
-def _parse_string(text: str, subclasses: bool, where: str) -> Target:
+def parse_label(text: str) -> tuple[str, str] | None:
+    """Split ``"app_label.ModelName"`` into its app label and model name, as written;
+    ``None`` for a string of any other form. ``"app_label.*"`` splits too."""
     app_label, dot, model_name = text.partition(".")
     if not dot or not app_label or not model_name or "." in model_name:
+        return None
+    return app_label, model_name
+
+
+def suggest_models(text: str, n: int = 3) -> list[str]:
+    """The labels of the registered models closest to ``text`` (``"app_label.Model"``,
+    compared without case), closest first; never the model ``text`` names itself."""
+    own = parse_label(text)
+    own_key = None if own is None else (own[0], own[1].lower())
+    labels = {
+        model._meta.label.lower(): model._meta.label
+        for model in apps.get_models(include_auto_created=True)
+        if (model._meta.app_label, model._meta.model_name) != own_key
+    }
+    close = difflib.get_close_matches(text.lower(), list(labels), n=n, cutoff=0.6)
+    return [labels[c] for c in close]
+
+
+def _parse_string(text: str, subclasses: bool, where: str) -> Target:
+    parsed = parse_label(text)
+    if parsed is None:
         raise ValueError(
             f"sender {text!r} for {where} is not of the form 'app_label.ModelName' (or "
             f"'app_label.*'): signalkit reads a string sender as a model, named lazily, "
@@ -104,6 +115,7 @@ def _parse_string(text: str, subclasses: bool, where: str) -> Target:
             f"a model, pass the object the signal is sent with (sender=Checkout), not a "
             f"string."
         )
+    app_label, model_name = parsed
     if model_name == "*":
         if subclasses:
             raise TypeError(
@@ -120,229 +132,6 @@ def _parse_string(text: str, subclasses: bool, where: str) -> Target:
     )
 
 
-Owner = str | Callable[[], str]
-
-
-class Subscription:
-    """A target that needs watching, bound to the receiver it connects: a lazy string,
-    a wildcard, or ``subclasses=True``. Alive until the receiver disconnects."""
-
-    __slots__ = (
-        "_owner",
-        "abstract",
-        "active",
-        "attach",
-        "queued",
-        "resolved",
-        "target",
-        "watch",
-    )
-
-    def __init__(self, target: Target, attach: Attach, owner: Owner) -> None:
-        self.target = target
-        self.attach = attach
-        self._owner = owner
-        self.resolved = False
-        # The model of a lazy string naming an abstract model without subclasses=True.
-        self.abstract: type[Model] | None = None
-        # With subclasses=True: the base whose subclasses registered later are attached.
-        self.watch: type[Model] | None = None
-        self.active = True
-        # The callback queued with Django's lazy_model_operation(), while it waits there.
-        self.queued: Callable[[type[Model]], None] | None = None
-
-    def __repr__(self) -> str:
-        shown = self.target.text or sender_label(self.target.value)
-        return f"<signalkit {self.owner} for sender {shown!r}>"
-
-    @property
-    def owner(self) -> str:
-        """What the subscription is for, e.g. ``receiver 'app.signals.f' on post_save``."""
-        return self._owner if isinstance(self._owner, str) else self._owner()
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.target.app_label, self.target.model_name)
-
-    def resolve(self, model: type[Model]) -> None:
-        """Attach the model a lazy string names; Django calls this once it is registered."""
-        # Django cannot take back a queued operation: a receiver disconnected meanwhile
-        # must not be attached by it.
-        if not self.active or self.resolved:
-            return
-        self.queued = None
-        self.resolved = True
-        self.attach_model(model)
-
-    def attach_model(self, model: type[Model]) -> None:
-        if not model._meta.abstract:
-            self.attach(model)
-        if self.target.subclasses:
-            for child in subclasses_of(model):
-                if not child._meta.abstract:
-                    self.attach(child)
-            self.watch = model
-            if self.active:
-                _watchers[self] = None
-
-    def offer(self, model: type[Model]) -> None:
-        """Attach a model that has just been registered, if this subscription covers it."""
-        if not self.active:
-            return
-        if self.target.kind == "app":
-            if (
-                model._meta.apps is apps
-                and model._meta.app_label == self.target.app_label
-            ):
-                self.attach(model)
-        elif (
-            self.watch is not None
-            and issubclass(model, self.watch)
-            and model is not self.watch
-        ):
-            self.attach(model)
-
-
-# Lazy strings waiting for their model once every model module is imported, by
-# (app_label, model_name). Before that they wait in Django's lazy_model_operation().
-_waiting: dict[tuple[str, str], dict[Subscription, None]] = {}
-# Subscriptions that take models registered later: wildcards and subclasses=True.
-_watchers: dict[Subscription, None] = {}
-# Lazy strings and wildcards, for the checks.
-_checked: dict[Subscription, None] = {}
-
-
-def subscribe(
-    targets: list[Target], attach: Attach, owner: Owner
-) -> list[Subscription]:
-    """Connect each target through ``attach`` now, or as soon as its model exists.
-
-    Returns the subscriptions of the targets that must be watched (lazy strings,
-    wildcards, ``subclasses=True``); a sender given as an object is attached at once and
-    needs none. ``owner`` (a string, or a callable returning one) names the receiver in
-    check messages. If ``attach`` raises, the subscriptions made so far are forgotten
-    before re-raising.
-    """
-    subs: list[Subscription] = []
-    try:
-        for target in targets:
-            if target.kind == "any":
-                attach(None)
-            elif target.kind == "object" or (
-                target.kind == "model" and not target.subclasses
-            ):
-                attach(target.value)
-            else:
-                sub = Subscription(target, attach, owner)
-                subs.append(sub)
-                _start(sub)
-    except Exception:
-        unsubscribe(subs)
-        raise
-    return subs
-
-
-def _start(sub: Subscription) -> None:
-    target = sub.target
-    if target.kind == "model":
-        sub.resolved = True
-        sub.attach_model(target.value)
-    elif target.kind == "app":
-        sub.resolved = True
-        _checked[sub] = None
-        _watchers[sub] = None
-        for model in list(apps.all_models.get(target.app_label, {}).values()):
-            sub.attach(model)
-    else:
-        _checked[sub] = None
-        _start_lazy(sub)
-
-
-def _start_lazy(sub: Subscription) -> None:
-    try:
-        model = apps.get_registered_model(*sub.key)
-    except LookupError:
-        pass
-    else:
-        sub.resolve(model)
-        return
-    if not apps.models_ready:
-        # While models load, Django's own queue: it runs the callback when the model is
-        # registered, which comes after its class_prepared signal (so a string naming
-        # the model being prepared resolves), whatever imported signalkit when.
-        sub.queued = sub.resolve
-        apps.lazy_model_operation(sub.queued, sub.key)
-    elif not _resolve_abstract(sub, _abstract_models()):
-        # Every model module is imported: a model registered from now on is one
-        # defined late, announced by _on_class_prepared below.
-        _waiting.setdefault(sub.key, {})[sub] = None
-
-
-def unsubscribe(subs: Sequence[Subscription]) -> None:
-    """Forget subscriptions: nothing more is attached for them."""
-    for sub in subs:
-        sub.active = False
-        _dequeue(sub)
-        _watchers.pop(sub, None)
-        _checked.pop(sub, None)
-
-
-def _dequeue(sub: Subscription) -> None:
-    """Take a lazy string out of whichever queue it waits in."""
-    if sub.queued is not None:
-        _internals.cancel_lazy_operation(apps, sub.key, sub.queued)
-        sub.queued = None
-    waiting = _waiting.get(sub.key)
-    if waiting is not None:
-        waiting.pop(sub, None)
-        if not waiting:
-            del _waiting[sub.key]
-
-
-def _abstract_models() -> dict[tuple[str, str], type[Model]]:
-    """Abstract models of the project's registry, by (app_label, model_name)."""
-    return {
-        (model._meta.app_label, model._meta.model_name or ""): model
-        for model in subclasses_of(Model)
-        if model._meta.abstract and model._meta.apps is apps
-    }
-
-
-def _resolve_abstract(
-    sub: Subscription, abstract: dict[tuple[str, str], type[Model]]
-) -> bool:
-    model = abstract.get(sub.key)
-    if model is None:
-        return False
-    _dequeue(sub)
-    sub.resolved = True
-    if sub.target.subclasses:
-        sub.attach_model(model)
-    else:
-        sub.abstract = model
-    return True
-
-
-def _settle(
-    sub: Subscription, abstract: dict[tuple[str, str], type[Model]] | None = None
-) -> None:
-    """Resolve a lazy string still waiting whose model exists after all, and move the
-    rest from Django's queue to signalkit's own, now that every model is imported."""
-    try:
-        model = apps.get_registered_model(*sub.key)
-    except LookupError:
-        if _resolve_abstract(sub, _abstract_models() if abstract is None else abstract):
-            return
-        if sub.queued is not None:
-            # Left in Django's queue, a string that never resolves would also be
-            # reported by Django's own check of lazy references (models.E022).
-            _dequeue(sub)
-            _waiting.setdefault(sub.key, {})[sub] = None
-        return
-    _dequeue(sub)
-    sub.resolve(model)
-
-
 def subclasses_of(model: type[Model]) -> Iterator[type[Model]]:
     """Every subclass of ``model``, at any depth, abstract ones included."""
     seen = set()
@@ -353,120 +142,3 @@ def subclasses_of(model: type[Model]) -> Iterator[type[Model]]:
             seen.add(child)
             yield child
             stack.extend(child.__subclasses__())
-
-
-def _on_class_prepared(sender: type[Model], **kwargs: Any) -> None:
-    # Django sends class_prepared before it registers the model: wait for that, so that
-    # receivers connected by other class_prepared receivers (which may run after this
-    # one) are covered too.
-    meta = sender._meta
-    meta.apps.lazy_model_operation(_on_registered, (meta.app_label, meta.model_name))
-
-
-def _on_registered(model: type[Model]) -> None:
-    meta = model._meta
-    if meta.apps is apps:
-        for sub in list(_waiting.pop((meta.app_label, meta.model_name or ""), ())):
-            sub.resolve(model)
-    for sub in list(_watchers):
-        sub.offer(model)
-
-
-class_prepared.connect(_on_class_prepared, weak=False, dispatch_uid="signalkit.senders")
-
-
-def registry_ready() -> None:
-    """Settle lazy strings once every model module is imported: those naming abstract
-    models resolve, the others move to signalkit's own queue."""
-    abstract = _abstract_models()
-    for sub in list(_checked):
-        if sub.target.kind == "lazy" and not sub.resolved:
-            _settle(sub, abstract)
-
-
-def check_lazy_senders() -> list[checks.CheckMessage]:
-    """``signalkit.E001`` for strings that resolve to nothing, ``E004`` for abstract ones."""
-    errors: list[checks.CheckMessage] = []
-    abstract: dict[tuple[str, str], type[Model]] | None = None
-    for sub in list(_checked):
-        target = sub.target
-        if target.kind == "lazy" and not sub.resolved:
-            # Never report a model that is in fact registered.
-            abstract = _abstract_models() if abstract is None else abstract
-            _settle(sub, abstract)
-        if target.kind == "app" and target.app_label not in apps.app_configs:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, but no installed app has "
-                    f"the label {target.app_label!r}.",
-                    hint=_app_hint(target.app_label),
-                    obj=target.text,
-                    id="signalkit.E001",
-                )
-            )
-        elif target.kind == "lazy" and not sub.resolved:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, but "
-                    f"{_what_is_missing(target)}, so the receiver never runs.",
-                    hint=_model_hint(target),
-                    obj=target.text,
-                    id="signalkit.E001",
-                )
-            )
-        elif sub.abstract is not None:
-            errors.append(
-                checks.Error(
-                    f"The {sub.owner} listens to {target.text!r}, an abstract model, which "
-                    f"never sends signals itself.",
-                    hint="Pass subclasses=True to receive the signals of its concrete "
-                    "subclasses, or name a concrete model.",
-                    obj=target.text,
-                    id="signalkit.E004",
-                )
-            )
-    return errors
-
-
-_ADVICE = (
-    "Fix the string in the decorator, or add the app that defines the model to "
-    "INSTALLED_APPS."
-)
-
-
-def _what_is_missing(target: Target) -> str:
-    # all_models is a defaultdict: looking a label up may have added it, empty.
-    if apps.all_models.get(target.app_label) or target.app_label in apps.app_configs:
-        return f"app {target.app_label!r} has no model named {target.text.partition('.')[2]!r}"
-    return f"no installed app has the label {target.app_label!r}"
-
-
-def _model_hint(target: Target) -> str:
-    own = (target.app_label, target.model_name)
-    # The model itself is never its own suggestion (were it registered, it would resolve).
-    labels = {
-        model._meta.label.lower(): model._meta.label
-        for model in apps.get_models(include_auto_created=True)
-        if (model._meta.app_label, model._meta.model_name) != own
-    }
-    close = difflib.get_close_matches(
-        target.text.lower(), list(labels), n=3, cutoff=0.6
-    )
-    if not close:
-        return _ADVICE
-    names = ", ".join(repr(labels[c]) for c in close)
-    # Equal but for case: only the app label can differ, as model names are not
-    # case-sensitive.
-    note = " App labels are case-sensitive." if target.text.lower() in labels else ""
-    return f"Did you mean {names}?{note} {_ADVICE}"
-
-
-def _app_hint(app_label: str) -> str:
-    close = difflib.get_close_matches(app_label, list(apps.app_configs), n=3)
-    maybe = (
-        f"Did you mean {', '.join(repr(c + '.*') for c in close)}? " if close else ""
-    )
-    return (
-        f"{maybe}A wildcard names an app by its label (AppConfig.label), such as "
-        f"'auth.*'; add the app to INSTALLED_APPS or fix the label."
-    )

@@ -8,7 +8,7 @@ proxy's queryset), as with Django's model signals, so they cache their receivers
 
 from __future__ import annotations
 
-from signalkit.dispatch import Signal
+from signalkit.custom_signals import Signal
 
 __all__ = [
     "post_bulk_create",
@@ -62,3 +62,13 @@ post_update = Signal(args=("pks", "values", "count", "using"), use_caching=True)
 ``pks`` and ``values`` are those of :data:`pre_update`, ``count`` is the number of rows the
 database reports updated (what ``update()`` returns), ``using`` is the database alias.
 """
+
+#: Every signal above, in the order of their shortcuts (``signalkit.on_pre_bulk_create``...).
+BULK_SIGNALS = (
+    pre_bulk_create,
+    post_bulk_create,
+    pre_bulk_update,
+    post_bulk_update,
+    pre_update,
+    post_update,
+)

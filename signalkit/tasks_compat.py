@@ -1,36 +1,77 @@
-"""Django's Tasks framework: ``django.tasks`` on Django 6.0+, the ``django-tasks`` backport on 5.2."""
+"""Django's Tasks framework: ``django.tasks`` on Django 6.0+, the ``django-tasks`` backport on 5.2.
+
+Imported only when first used: importing the framework loads its backends' machinery and
+connects a ``setting_changed`` receiver, which a project without ``task=`` receivers
+should not pay for.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import router
 
-__all__ = ["backend", "require", "task", "task_backends"]
-
-try:
-    from django.tasks import task, task_backends
-except ImportError:  # pragma: no cover - Django 5.2
-    try:
-        from django_tasks import (  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
-            task,
-            task_backends,
-        )
-    except ImportError:
-        task = task_backends = None  # type: ignore[assignment]
+__all__ = [
+    "backend",
+    "backend_class_path",
+    "database",
+    "is_database_backend",
+    "require",
+    "task",
+]
 
 
-def require() -> None:
-    """Raise a clear error when no Tasks framework is importable."""
-    if task is None:  # pragma: no cover - Django 5.2 without the backport
-        raise ImproperlyConfigured(
-            "task= receivers run through Django's Tasks framework, which Django 5.2 does "
-            "not include: pip install 'django-signalkit[tasks]' (the django-tasks "
-            "backport), or use task='celery'."
-        )
+_framework: Any = None
+
+
+def require() -> Any:
+    """The Tasks framework's module; a clear error when none is importable."""
+    global _framework
+    if _framework is not None:
+        return _framework
+    for name in ("django.tasks", "django_tasks"):
+        try:
+            _framework = import_module(name)
+        except ImportError:
+            continue
+        return _framework
+    raise ImproperlyConfigured(  # pragma: no cover - Django 5.2 without the backport
+        "task= receivers run through Django's Tasks framework, which Django 5.2 does "
+        "not include: pip install 'django-signalkit[tasks]' (the django-tasks "
+        "backport), or use task='celery'."
+    )
 
 
 def backend(alias: str) -> Any:
     """The configured ``TASKS`` backend called ``alias``."""
-    require()
-    return task_backends[alias]
+    return require().task_backends[alias]
+
+
+def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """The framework's ``@task(**options)`` decorator."""
+    decorator: Callable[[Callable[..., Any]], Any] = require().task(**options)
+    return decorator
+
+
+def backend_class_path(alias: str) -> str:
+    """The dotted path of the backend class behind ``alias``."""
+    found = backend(alias)
+    return f"{type(found).__module__}.{type(found).__qualname__}"
+
+
+def is_database_backend(alias: str) -> bool:
+    """True when ``alias`` is ``django-tasks-db``'s ``DatabaseBackend``, whose tasks are
+    rows of a table."""
+    return type(backend(alias)).__module__.startswith("django_tasks_db")
+
+
+def database(alias: str) -> str | None:
+    """The database ``alias`` stores its tasks in, or ``None`` for a backend without one."""
+    if not is_database_backend(alias):
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    return router.db_for_write(DBTaskResult)

@@ -9,11 +9,9 @@ it while it is active (a task created inside the block, ``sync_to_async()`` and
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import reprlib
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -22,8 +20,9 @@ from typing import Any, NamedTuple, TypeVar, cast
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from signalkit import _hooks, registry
+from signalkit import _testing_signal_patch, known_signals, registry
 from signalkit.naming import sender_label, signal_path
+from signalkit.senders import parse_label, suggest_models
 
 __all__ = [
     "Call",
@@ -89,12 +88,12 @@ def capture(signal: Signal, sender: Any = None) -> Iterator[list[Call]]:
     def record(sent_by: Any, kwargs: dict[str, Any]) -> None:
         calls.append(Call(sent_by, kwargs))
 
-    entry = _hooks.Observer(signal, _resolve_sender(sender), record)
-    _hooks.push(entry)
+    entry = _testing_signal_patch.Observer(signal, _resolve_sender(sender), record)
+    _testing_signal_patch.push(entry)
     try:
         yield calls
     finally:
-        _hooks.remove(entry)
+        _testing_signal_patch.remove(entry)
 
 
 @contextmanager
@@ -108,12 +107,12 @@ def assert_sent(
     ``AssertionError`` lists every send of ``signal`` the block made and how each
     differs. When the block raises, its exception propagates and nothing is asserted.
     """
-    _check_signal(signal, "assert_sent")
-    expected = _resolve_sender(sender)
-    matching: list[Call] = []
-    with _sends(signal) as sends:
+    with _matching(signal, sender, kwargs, "assert_sent") as (
+        matching,
+        sends,
+        expected,
+    ):
         yield matching
-    matching += [c for c in sends if not _differences(c, expected, kwargs)]
     if not matching:
         raise AssertionError(_not_sent_message(signal, expected, kwargs, sends))
 
@@ -129,12 +128,12 @@ def assert_not_sent(
     ``AssertionError`` lists each of them. When the block raises, its exception
     propagates and nothing is asserted.
     """
-    _check_signal(signal, "assert_not_sent")
-    expected = _resolve_sender(sender)
-    matching: list[Call] = []
-    with _sends(signal) as sends:
+    with _matching(signal, sender, kwargs, "assert_not_sent") as (
+        matching,
+        _sends,
+        expected,
+    ):
         yield matching
-    matching += [c for c in sends if not _differences(c, expected, kwargs)]
     if matching:
         raise AssertionError(_sent_message(signal, expected, kwargs, matching))
 
@@ -180,13 +179,15 @@ class Muted:
         return f"<mute {names}{for_sender}>"
 
     def __enter__(self) -> None:
-        entry = _hooks.Mute(
+        entry = _testing_signal_patch.Mute(
             self.signals or None,
             _resolve_sender(self.sender),
-            spared=() if self.signals else _framework_signals(),
+            spared=()
+            if self.signals
+            else known_signals.loaded(known_signals.INFRASTRUCTURE),
             owner=self,
         )
-        _hooks.push(entry)
+        _testing_signal_patch.push(entry)
 
     def __exit__(
         self,
@@ -194,9 +195,9 @@ class Muted:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for entry in reversed(_hooks.active()):
-            if isinstance(entry, _hooks.Mute) and entry.owner is self:
-                _hooks.remove(entry)
+        for entry in reversed(_testing_signal_patch.active()):
+            if isinstance(entry, _testing_signal_patch.Mute) and entry.owner is self:
+                _testing_signal_patch.remove(entry)
                 return
 
     def __call__(self, func: F) -> F:
@@ -255,22 +256,33 @@ def trace() -> Iterator[list[Run]]:
     ) -> None:
         runs.append(Run(signal, _user_receiver(receiver), sender, seconds, exception))
 
-    entry = _hooks.Tracer(record)
-    _hooks.push(entry)
+    entry = _testing_signal_patch.Tracer(record)
+    _testing_signal_patch.push(entry)
     try:
         yield runs
     finally:
-        _hooks.remove(entry)
+        _testing_signal_patch.remove(entry)
 
 
-def _sends(signal: Signal) -> contextlib.AbstractContextManager[list[Call]]:
-    # Every sender's sends, so that a failure can also show the ones that came close.
-    return capture(signal)
+@contextmanager
+def _matching(
+    signal: Signal, sender: Any, kwargs: dict[str, Any], helper: str
+) -> Iterator[tuple[list[Call], list[Call], Any]]:
+    """Yield a list that, once the block ends without raising, holds the sends of
+    ``signal`` from ``sender`` whose arguments include ``kwargs``; with it, every send of
+    ``signal`` the block made (so that a failure can show the ones that came close) and
+    the sender resolved."""
+    _check_signal(signal, helper)
+    expected = _resolve_sender(sender)
+    matching: list[Call] = []
+    with capture(signal) as sends:
+        yield matching, sends, expected
+    matching += [c for c in sends if not _differences(c, expected, kwargs)]
 
 
 def _differences(call: Call, sender: Any, kwargs: dict[str, Any]) -> list[str]:
     found = []
-    if not _hooks.sender_matches(sender, call.sender):
+    if not _testing_signal_patch.sender_matches(sender, call.sender):
         found.append(
             f"sender: expected {_sender_text(sender)}, got {_sender_text(call.sender)}"
         )
@@ -360,36 +372,18 @@ def _resolve_sender(sender: Any) -> Any:
         return sender
     from django.apps import apps
 
-    try:
-        return apps.get_model(sender)
-    except (LookupError, ValueError) as exc:
-        raise ValueError(
-            f"sender={sender!r} names no installed model: give a model class or "
-            f"'app_label.ModelName' ({exc})."
-        ) from None
-
-
-def _framework_signals() -> tuple[Signal, ...]:
-    """The signals Django and its test tools need, spared by a mute of every signal."""
-    from django.core import signals as core
-    from django.db.backends.signals import connection_created
-    from django.db.models import signals as models
-
-    spared = [
-        core.request_started,
-        core.request_finished,
-        core.got_request_exception,
-        core.setting_changed,
-        connection_created,
-        models.class_prepared,
-        models.pre_migrate,
-        models.post_migrate,
-    ]
-    # Defined by django.test; not imported here, as nothing can send it before it is.
-    test_signals = sys.modules.get("django.test.signals")
-    if test_signals is not None:
-        spared.append(test_signals.template_rendered)
-    return tuple(spared)
+    parsed = parse_label(sender)
+    if parsed is not None:
+        try:
+            return apps.get_registered_model(*parsed)
+        except LookupError:
+            pass
+    close = suggest_models(sender)
+    maybe = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"sender={sender!r} names no installed model: give a model class or "
+        f"'app_label.ModelName'.{maybe}"
+    )
 
 
 def _user_receiver(receiver: Any) -> Any:

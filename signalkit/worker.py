@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.dispatch import Signal
 
-from signalkit import events, registry, tracking
+from signalkit import events, frozen_changes, registry
 from signalkit.baseline import FIELDS
 
 logger = logging.getLogger("signalkit")
@@ -73,7 +73,7 @@ def _answering(changes: Any, instance: Any) -> AbstractContextManager[None]:
                 f"its change of {events.shown(name)} is malformed"
             )
     try:
-        frozen = tracking.from_json(model, changes)
+        frozen = frozen_changes.from_json(model, changes)
     except KeyError as exc:
         raise events.InvalidEvent(
             f"it reports a change of {events.shown(exc.args[0])}, which "
@@ -83,7 +83,7 @@ def _answering(changes: Any, instance: Any) -> AbstractContextManager[None]:
         raise events.InvalidEvent(
             f"a changed value of {model._meta.label} in it is not valid for its field"
         ) from None
-    return tracking.answering_from(instance, frozen)
+    return frozen_changes.answering_from(instance, frozen)
 
 
 def _accept(receiver_path: Any, event: Any) -> tuple[Any, Signal, Any, dict[str, Any]]:
@@ -125,9 +125,9 @@ def task_receiver(receiver_path: str, signal: Signal, path: str) -> Any:
         if conn.path != receiver_path:
             continue
         if conn.signal is not signal:
-            on_other_signals = on_other_signals or conn.options.task is not False
+            on_other_signals = on_other_signals or conn.options.task is not None
             continue
-        if conn.options.task is False:
+        if conn.options.task is None:
             without_task = True
             continue
         func = conn.func

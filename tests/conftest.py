@@ -1,1 +1,33 @@
+"""Fixtures shared by the tests."""
+
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from signalkit import _testing_signal_patch
+from tests.helpers import connections_undone
+
+
+@pytest.fixture
+def undo_connections() -> Iterator[None]:
+    """Undo, after the test, every connection signalkit made during it."""
+    with connections_undone():
+        yield
+
+
+@pytest.fixture
+def no_testing_helper_left(undo_connections: None) -> Iterator[None]:
+    """:func:`undo_connections`, and check that no testing helper outlived its block."""
+    yield
+    assert _testing_signal_patch.active() == ()
+
+
+@pytest.fixture
+def celery_app() -> Any:
+    """The test project's Celery app (on the Redis of ``SIGNALKIT_TEST_BROKER``)."""
+    from tests.celery_app import app
+
+    return app

@@ -263,7 +263,7 @@ def test_task_receiver_in_manual_transaction_mode(
 ) -> None:
     from asgiref.sync import async_to_sync
 
-    from signalkit.dispatch import Signal
+    from signalkit.custom_signals import Signal
 
     ping = Signal()
     module = sys.modules[__name__]

@@ -9,30 +9,32 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import checks
+from django.db import transaction
 
 import signalkit
 from signalkit import celery_transport
+from tests.helpers import connect_to_parcels, make_parcel
 from tests.taskapp import procs, receivers
-from tests.taskapp.models import Depot
+from tests.taskapp.models import Depot, Parcel
 
 
 @pytest.fixture(autouse=True)
 def clean() -> Iterator[None]:
+    receivers.received.clear()
     yield
-    for func in (receivers.record, receivers.fault_record):
+    for func in (
+        receivers.record,
+        receivers.explode,
+        receivers.record_async,
+        receivers.fault_record,
+    ):
         signalkit.disconnect(func)
-
-
-@pytest.fixture
-def celery_app() -> Any:
-    from tests.celery_app import app
-
-    return app
+    receivers.received.clear()
 
 
 def test_task_acknowledges_late_and_is_rejected_when_its_worker_is_lost(
@@ -45,48 +47,6 @@ def test_task_acknowledges_late_and_is_rejected_when_its_worker_is_lost(
         "acks_late": True,
         "reject_on_worker_lost": True,
     }
-
-
-# JSONField's check asks every database whether it supports JSON.
-@pytest.mark.django_db(databases=["default", "other"])
-@pytest.mark.parametrize(
-    ("annotations", "named"),
-    [
-        ({celery_transport.TASK_NAME: {"acks_late": False}}, "acks_late"),
-        ({"*": {"reject_on_worker_lost": False}}, "reject_on_worker_lost"),
-        (
-            [{"*": {"acks_late": False, "reject_on_worker_lost": False}}],
-            "acks_late and reject_on_worker_lost",
-        ),
-    ],
-)
-def test_w004_when_task_annotations_turn_the_options_off(
-    celery_app: Any, annotations: Any, named: str
-) -> None:
-    signalkit.receiver(receivers.shipment_priced, task="celery")(receivers.record)
-    # Bind the task first: annotations present when Celery binds it would stay on it.
-    assert celery_app.tasks[celery_transport.TASK_NAME].acks_late is True
-    before = celery_app.conf.task_annotations
-    celery_app.conf.task_annotations = annotations
-    try:
-        found = [m for m in checks.run_checks() if m.id == "signalkit.W004"]
-    finally:
-        celery_app.conf.task_annotations = before
-    [message] = found
-    assert f"turns off {named} for signalkit's task" in message.msg
-    assert "CELERY_TASK_ANNOTATIONS" in (message.hint or "")
-
-
-@pytest.mark.django_db(databases=["default", "other"])
-def test_no_w004_or_w005_without_celery_receivers(celery_app: Any) -> None:
-    assert celery_app.tasks[celery_transport.TASK_NAME].acks_late is True
-    before = celery_app.conf.task_annotations
-    celery_app.conf.task_annotations = {"*": {"acks_late": False}}
-    try:
-        ids = {m.id for m in checks.run_checks()}
-    finally:
-        celery_app.conf.task_annotations = before
-    assert not ids & {"signalkit.W004", "signalkit.W005"}
 
 
 def _probe(tmp_path: Path, *flags: str) -> dict[str, Any]:
@@ -151,3 +111,54 @@ def test_a_killed_pool_process_gets_its_event_delivered_again(
     got = json.loads(line)
     assert got["label"] == "kept"
     assert got["pid"] != child
+
+
+# Celery: signalkit's own transport, eagerly and with a real worker on Redis.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_eager_runs_after_commit_never_on_rollback(celery_app: Any) -> None:
+    celery_app.conf.task_always_eager = True
+    try:
+        connect_to_parcels(receivers.record, task="celery")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            make_parcel()
+            raise RuntimeError
+        assert receivers.received == []
+        with transaction.atomic():
+            make_parcel()
+            assert receivers.received == []
+        [got] = receivers.received
+        assert got["sender"] is Parcel
+        assert got["kwargs"]["instance"].weight == Decimal("1.250")
+    finally:
+        celery_app.conf.task_always_eager = False
+
+
+def test_celery_task_is_registered_with_late_acks(celery_app: Any) -> None:
+    from signalkit import celery_transport
+
+    task = celery_app.tasks[celery_transport.TASK_NAME]
+    assert task.acks_late is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_worker_process_runs_the_receiver(
+    tmp_path: Path, celery_app: Any
+) -> None:
+    queue = f"signalkit-test-{os.getpid()}"
+    celery_app.control.purge()
+    connect_to_parcels(
+        receivers.record, task={"backend": "celery", "queue_name": queue}
+    )
+    make_parcel()
+    output = tmp_path / "out.jsonl"
+    worker = procs.start(procs.celery_worker_args(queue), procs.worker_env(tmp_path))
+    try:
+        procs.wait_for(output.exists, 60, alive=worker)
+    finally:
+        log = procs.stop(worker)
+    assert output.exists(), log
+    got = json.loads(output.read_text().splitlines()[0])
+    assert got["label"] == "p1"
+    assert got["pid"] == worker.pid

@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,8 +18,9 @@ from django.db.models import signals as model_signals
 from django.db.transaction import TransactionManagementError
 
 import signalkit
-from signalkit import delivery, registry
-from tests.sk_support import connections_undone
+from signalkit import delivery
+from signalkit.options import Options
+from tests.helpers import Boom, wrapper_of
 from tests.testapp.models import Author, Tag
 
 ping = signalkit.Signal()
@@ -29,19 +30,7 @@ class Thing:
     """A stand-in instance for signals sent without the database."""
 
 
-@pytest.fixture(autouse=True)
-def _undo_connections() -> Iterator[None]:
-    with connections_undone():
-        yield
-
-
-def wrapper_of(func: Callable[..., Any]) -> Callable[..., Any]:
-    [conn] = [c for c in registry.connections() if c.func is func]
-    return conn.wrapper
-
-
-class Boom(Exception):
-    """The error the failing receivers raise."""
+pytestmark = pytest.mark.usefixtures("undo_connections")
 
 
 # created= and when= -------------------------------------------------------------------
@@ -802,7 +791,7 @@ def test_wrapper_of_a_collected_weak_function_does_nothing() -> None:
     def get_func() -> Any:
         return alive[0] if alive else None
 
-    wrapper = delivery.build(get_func, id(receive), delivery.Options(weak=True))
+    wrapper = delivery.build(get_func, id(receive), Options(weak=True))
     assert not hasattr(wrapper, "__wrapped__")
     wrapper(signal=ping, sender=None)
     alive.clear()
@@ -812,15 +801,7 @@ def test_wrapper_of_a_collected_weak_function_does_nothing() -> None:
         seen.append("async")
 
     alive.append(areceive)
-    awrapper = delivery.build(get_func, id(areceive), delivery.Options(weak=True))
+    awrapper = delivery.build(get_func, id(areceive), Options(weak=True))
     alive.clear()
     assert asyncio.run(awrapper(signal=ping, sender=None)) is None
     assert seen == ["run"]
-
-
-def test_options_non_default() -> None:
-    assert delivery.Options().non_default() == {}
-    assert delivery.Options(robust=True, created=False).non_default() == {
-        "robust": True,
-        "created": False,
-    }

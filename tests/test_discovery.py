@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from django.test import override_settings
 
 import signalkit
+from signalkit import discovery
 from tests.testapp.models import Author
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,3 +211,16 @@ def test_position_of_signalkit_in_installed_apps_does_not_matter() -> None:
             check=True,
         )
         assert result.stdout.split() == ["True", "True"]
+
+
+def test_a_bad_modules_setting_falls_back_to_the_default() -> None:
+    with override_settings(SIGNALKIT={"MODULES": "signals"}):
+        names = {m.__name__ for m in discovery.discovered_modules()}
+    assert {"tests.testapp.signals", "tests.pkgapp.signals"} <= names
+
+
+def test_discovered_modules_follow_the_modules_setting() -> None:
+    with override_settings(SIGNALKIT={"MODULES": ["models"]}):
+        names = {m.__name__ for m in discovery.discovered_modules()}
+    assert "tests.testapp.models" in names
+    assert "tests.testapp.signals" not in names

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 import weakref
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import django
 import pytest
@@ -17,36 +15,20 @@ from django.core.signals import request_started, setting_changed
 from django.db.backends.signals import connection_created
 from django.db.models import signals as model_signals
 from django.dispatch import Signal as DjangoSignal
-from django.test import override_settings
 
 import signalkit
-from signalkit import introspection
+from signalkit import introspection, rendering
 from signalkit import signals as bulk_signals
 from signalkit.introspection import Entry
-from tests.sk_support import connections_undone
+from tests.helpers import def_line
 from tests.testapp.models import Author, Book, FamousAuthor, Novelist
 
 # A plain Django signal in a module autodiscovery never imports: not listed, unless
 # signalkit's decorators connect to it.
 stray = DjangoSignal()
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-@pytest.fixture(autouse=True)
-def _undo_connections() -> Iterator[None]:
-    with connections_undone():
-        yield
-
-
-def def_line(file: str | Path, name: str) -> int:
-    """The number of the line that starts ``def name(``."""
-    lines = Path(file).read_text().splitlines()
-    return next(
-        number
-        for number, text in enumerate(lines, start=1)
-        if text.lstrip().startswith((f"def {name}(", f"async def {name}("))
-    )
+pytestmark = pytest.mark.usefixtures("undo_connections")
 
 
 def entries_of(receiver: str, **filters: Any) -> list[Entry]:
@@ -57,25 +39,11 @@ def on_parcel(sender: Any, **kwargs: Any) -> None:
     pass
 
 
-def tagged(*labels: str) -> Callable[[F], F]:
-    """A decorator taking arguments, which connects nothing."""
-
-    def decorator(func: F) -> F:
-        return func
-
-    return decorator
-
-
-@tagged(
-    "spans",
-    "lines",
-)
-@tagged("def")
-def decorated(sender: Any, **kwargs: Any) -> None:
+def catch_everything(**kwargs: Any) -> None:
     pass
 
 
-def catch_everything(**kwargs: Any) -> None:
+def on_book(sender: Any, **kwargs: Any) -> None:
     pass
 
 
@@ -149,7 +117,9 @@ def test_the_test_apps_receivers() -> None:
     import tests.testapp.signals as testapp_signals
 
     ours = {"tests.testapp.signals", "tests.pkgapp.signals.handlers"}
-    found = [e.as_json() for e in introspection.receivers() if e.module in ours]
+    found = [
+        rendering.as_json(e) for e in introspection.receivers() if e.module in ours
+    ]
     for item in found:
         item["file"] = Path(item["file"]).resolve()
     assert found == [
@@ -199,7 +169,7 @@ def test_plain_and_signalkit_receivers_on_a_custom_signal() -> None:
             kit_receiver
         )
         found = {
-            e.receiver: e.as_json()
+            e.receiver: rendering.as_json(e)
             for e in introspection.receivers([custom.parcel_shipped])
         }
     finally:
@@ -267,7 +237,7 @@ def test_catch_all_plain_receiver() -> None:
     [entry] = introspection.receivers([signal])
     assert entry.sender is None
     assert entry.catch_all
-    assert entry.as_json()["catch_all"] is True
+    assert rendering.as_json(entry)["catch_all"] is True
 
 
 def test_a_non_model_sender_is_shown_by_its_repr() -> None:
@@ -302,37 +272,13 @@ def test_dispatch_uid_is_the_users_only() -> None:
     }
 
 
-def test_options_are_json_friendly() -> None:
-    def predicate(**kwargs: Any) -> bool:
-        return True
-
-    signalkit.on_post_save(
-        "testapp.Author", when=predicate, on_commit=True, reentrant=True
-    )(on_parcel)
-    [entry] = entries_of("tests.test_introspection.on_parcel")
-    assert entry.as_json()["options"] == {
-        "when": "tests.test_introspection.test_options_are_json_friendly.<locals>.predicate",
-        "on_commit": True,
-        "reentrant": True,
-    }
-
-
-def test_jsonable() -> None:
-    assert introspection.jsonable(("a", "b")) == ["a", "b"]
-    assert introspection.jsonable({"k": (1, None)}) == {"k": [1, None]}
-    assert introspection.jsonable(on_parcel) == "tests.test_introspection.on_parcel"
-    assert introspection.jsonable(object) == "builtins.object"
-    marker = type("Marker", (), {"__repr__": lambda self: "<marker>"})()
-    assert introspection.jsonable(marker) == "<marker>"
-
-
 def test_unresolved_lazy_sender_is_listed() -> None:
     signalkit.on_post_save("testapp.Nope")(on_parcel)
     [entry] = entries_of("tests.test_introspection.on_parcel")
     assert entry.sender == "testapp.Nope"
     assert entry.resolved is False
     assert entry.catch_all is False
-    assert entry.as_json()["resolved"] is False
+    assert rendering.as_json(entry)["resolved"] is False
 
 
 def test_unknown_app_wildcard_is_listed_as_unresolved() -> None:
@@ -430,15 +376,6 @@ def test_signalkit_sender_known_only_by_id() -> None:
     assert entry.sender == repr(handler)
 
 
-# Where receivers are defined ------------------------------------------------------------
-
-
-def test_location_is_the_def_line_after_decorators() -> None:
-    file, line = introspection.source_location(decorated)
-    assert Path(file or "").resolve() == Path(__file__).resolve()
-    assert line == def_line(__file__, "decorated")
-
-
 def test_partial_bound_method_and_callable_object() -> None:
     signal = signalkit.Signal()
     handler = Handler()
@@ -451,14 +388,6 @@ def test_partial_bound_method_and_callable_object() -> None:
         ("tests.test_introspection.Handler.handle", def_line(__file__, "handle")),
         ("tests.test_introspection.Handler", def_line(__file__, "__call__")),
     ]
-
-
-def test_location_of_code_without_a_file() -> None:
-    assert introspection.source_location(len) == (None, None)
-    namespace: dict[str, Any] = {}
-    exec("def made(**kwargs):\n    pass\n", namespace)
-    file, line = introspection.source_location(namespace["made"])
-    assert (file, line) == ("<string>", 1)
 
 
 # Filters --------------------------------------------------------------------------------
@@ -512,7 +441,7 @@ def test_for_sender_keeps_the_model_and_catch_alls() -> None:
     signal = signalkit.Signal()
     signal.connect(catch_everything, weak=False)
     signalkit.receiver(signal, sender="testapp.Author")(on_parcel)
-    signalkit.receiver(signal, sender="testapp.Book")(decorated)
+    signalkit.receiver(signal, sender="testapp.Book")(on_book)
     entries = introspection.receivers([signal])
     kept = introspection.for_sender(entries, "testapp.author")
     assert [(e.receiver.rpartition(".")[2], e.catch_all) for e in kept] == [
@@ -547,58 +476,9 @@ def test_for_sender_known_model_without_receivers() -> None:
     assert [e.catch_all for e in kept] == [True]
 
 
-def test_location_looks_through_wraps_and_partials() -> None:
-    @functools.wraps(on_parcel)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        pass
-
-    expected = def_line(__file__, "on_parcel")
-    assert introspection.source_location(wrapper)[1] == expected
-    assert introspection.definition(functools.partial(wrapper)) is on_parcel
-
-
-def test_location_of_a_lambda_is_its_line() -> None:
-    predicate = lambda **kwargs: True  # noqa: E731
-    _file, line = introspection.source_location(predicate)
-    assert line == predicate.__code__.co_firstlineno
-
-
-def test_location_when_the_source_file_is_gone() -> None:
-    namespace: dict[str, Any] = {}
-    code = compile(
-        "\n\ndef gone(**kwargs):\n    pass\n", "/nonexistent/gone.py", "exec"
-    )
-    exec(code, namespace)
-    assert introspection.source_location(namespace["gone"]) == (
-        "/nonexistent/gone.py",
-        3,
-    )
-
-
 def test_a_builtin_receiver_has_no_location() -> None:
     signal = signalkit.Signal()
     signal.connect(print, weak=False)
     [entry] = introspection.receivers([signal])
     assert (entry.receiver, entry.location) == ("builtins.print", (None, None))
-    assert "defined at" not in introspection.render_text([entry], no_style())
-
-
-def test_a_bad_modules_setting_falls_back_to_the_default() -> None:
-    with override_settings(SIGNALKIT={"MODULES": "signals"}):
-        names = {m.__name__ for m in introspection.discovered_modules()}
-    assert {"tests.testapp.signals", "tests.pkgapp.signals"} <= names
-
-
-def test_discovered_modules_follow_the_modules_setting() -> None:
-    with override_settings(SIGNALKIT={"MODULES": ["models"]}):
-        names = {m.__name__ for m in introspection.discovered_modules()}
-    assert "tests.testapp.models" in names
-    assert "tests.testapp.signals" not in names
-
-
-def test_installed_packages_are_shown_relative_to_their_sys_path_entry() -> None:
-    from django.contrib.auth.models import update_last_login
-
-    file, line = introspection.source_location(update_last_login)
-    assert file == os.path.join("django", "contrib", "auth", "models.py")
-    assert isinstance(line, int)
+    assert "defined at" not in rendering.render_text([entry], no_style())

@@ -1,7 +1,11 @@
+"""Contract section 4: change tracking, with ``track()``, ``changes()``, ``has_changed()``,
+``previous()`` and ``changed=`` receivers (``signalkit.tracking``)."""
+
 from __future__ import annotations
 
 import copy
 import pickle
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +15,9 @@ from django.db.models import DEFERRED
 from django.db.models.signals import post_init, post_save, pre_save
 
 import signalkit
-from signalkit import senders, tracking
+from signalkit import subscriptions
+from tests.helpers import is_tracked
+from tests.testapp.models import Author, FamousAuthor, Novelist
 from tests.trackapp.models import Customer, GiftOrder, Order, RushOrder, Untracked
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +175,7 @@ def test_untracked_model_has_no_post_init_listener_and_no_hooks() -> None:
     assert not post_init.has_listeners(Untracked)
     assert not post_init.has_listeners(Order)  # tracking needs no post_init either
     assert "from_db" not in vars(Untracked)
-    assert not tracking.is_tracked(Untracked)
+    assert not is_tracked(Untracked)
 
 
 def test_untracked_model_raises_with_the_fix() -> None:
@@ -317,8 +323,8 @@ def test_a_field_that_is_not_a_string_raises_type_error(order: Order) -> None:
 
 def _subscriptions() -> tuple[int, int, int]:
     # Everything senders.py keeps per subscription: waiting strings, watchers, checked.
-    waiting = sum(len(subs) for subs in senders._waiting.values())
-    return waiting, len(senders._watchers), len(senders._checked)
+    waiting = sum(len(subs) for subs in subscriptions._waiting.values())
+    return waiting, len(subscriptions._watchers), len(subscriptions._checked)
 
 
 @pytest.mark.parametrize(
@@ -338,3 +344,78 @@ def test_calling_track_again_keeps_nothing_more(args: tuple[Any, Any]) -> None:
         signalkit.track(model, fields=fields)
     assert (_subscriptions(), dict(Order._signalkit_tracked)) == before  # type: ignore[attr-defined]
     assert signalkit.changes(Order.objects.create(status="x")) == {}
+
+
+# changed= receivers ------------------------------------------------------------------------
+
+
+calls: list[tuple[str, dict[str, Any]]] = []
+
+
+@pytest.fixture
+def on_name_change() -> Iterator[None]:
+    calls.clear()
+
+    def pre(sender: Any, instance: Author, **kwargs: Any) -> None:
+        calls.append(("pre", signalkit.changes(instance)))
+
+    def post(sender: Any, instance: Author, created: bool, **kwargs: Any) -> None:
+        calls.append(("post", {"created": created}))
+
+    signalkit.on_pre_save("testapp.Author", changed="name", subclasses=True)(pre)
+    signalkit.on_post_save(Author, changed=["name"])(post)
+    yield
+    signalkit.disconnect(pre)
+    signalkit.disconnect(post)
+    calls.clear()
+
+
+@pytest.mark.usefixtures("on_name_change")
+def test_fires_on_insert_and_when_the_field_changes() -> None:
+    author = Author.objects.create(name="a")
+    assert [kind for kind, _ in calls] == ["pre", "post"]
+    assert calls[1][1] == {"created": True}
+    calls.clear()
+    author.save()
+    assert calls == []
+    author.name = "b"
+    author.save()
+    assert calls[0] == ("pre", {"name": ("a", "b")})
+    assert calls[1] == ("post", {"created": False})
+
+
+@pytest.mark.usefixtures("on_name_change")
+def test_does_not_fire_for_other_fields_or_unsaved_fields() -> None:
+    author = Author.objects.create(name="a")
+    loaded = Author.objects.get(pk=author.pk)
+    calls.clear()
+    loaded.name = "b"
+    loaded.save(update_fields=["created_at"])
+    assert calls == []
+    loaded.save(update_fields=["name"])
+    assert [kind for kind, _ in calls] == ["pre", "post"]
+
+
+@pytest.mark.usefixtures("on_name_change")
+def test_changed_turns_on_tracking_of_only_that_field_and_subclasses() -> None:
+    assert is_tracked(Author)
+    assert set(Author._signalkit_tracked) >= {"name"}  # type: ignore[attr-defined]
+    assert not post_init.has_listeners(Author)
+    novelist = Novelist.objects.create(name="n")
+    calls.clear()
+    novelist.name = "m"
+    novelist.save()
+    assert calls == [("pre", {"name": ("n", "m")})]
+    proxy = FamousAuthor.objects.get(pk=novelist.pk)
+    calls.clear()
+    proxy.name = "p"
+    proxy.save()
+    assert calls == [("pre", {"name": ("m", "p")})]
+
+
+def test_changed_with_an_unknown_field_raises_at_decoration() -> None:
+    def receiver(sender: Any, **kwargs: Any) -> None: ...
+
+    with pytest.raises(ValueError, match=r"Cannot track 'nmae' on testapp\.Author"):
+        signalkit.on_post_save(Author, changed="nmae")(receiver)
+    signalkit.disconnect(receiver)

@@ -1,4 +1,4 @@
-"""Models for the bulk and queryset signal tests (``tests/test_bulk.py``)."""
+"""Models for the bulk and queryset signal tests (``tests/test_models.py``)."""
 
 from __future__ import annotations
 

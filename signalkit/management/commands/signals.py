@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 
-from signalkit import introspection
+from signalkit import introspection, rendering
+from signalkit.senders import parse_label
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -20,12 +24,15 @@ class Command(BaseCommand):
     requires_system_checks = ()
 
     def add_arguments(self, parser: CommandParser) -> None:
+        formats = ", ".join(
+            f"{name!r}{' (default)' if name == 'text' else ''} {text}"
+            for name, (_render, text) in rendering.FORMATS.items()
+        )
         parser.add_argument(
             "--format",
-            choices=["text", "json", "mermaid"],
+            choices=list(rendering.FORMATS),
             default="text",
-            help="Output format: 'text' (default) grouped by signal, 'json' a list of "
-            "objects, 'mermaid' a flowchart to paste into Markdown.",
+            help=f"Output format: {formats}.",
         )
         parser.add_argument(
             "--app",
@@ -47,26 +54,31 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            signal_list = introspection.signals()
-            if options["signal"]:
-                signal_list = introspection.select_signals(
-                    options["signal"], signal_list
-                )
-            entries = introspection.receivers(signal_list)
-            if options["app"]:
-                entries = introspection.for_app(entries, options["app"])
-            if options["sender"]:
-                entries = introspection.for_sender(entries, options["sender"])
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if options["format"] == "json":
-            output = introspection.render_json(entries)
-        elif options["format"] == "mermaid":
-            output = introspection.render_mermaid(entries)
-        else:
-            # Colour only for a terminal (or --force-color): not in a file or a pipe.
-            colour = options["force_color"] or self.stdout.isatty()
-            style = self.style if colour else no_style()
-            output = introspection.render_text(entries, style)
-        self.stdout.write(output)
+        sender = options["sender"]
+        if sender and parse_label(sender) is None:
+            raise CommandError(
+                f"--sender takes a model as 'app_label.ModelName', for example "
+                f"'auth.User', not {sender!r}."
+            )
+        signal_list = introspection.signals()
+        if options["signal"]:
+            signal_list = _option(
+                "--signal", introspection.select_signals, options["signal"], signal_list
+            )
+        entries = introspection.receivers(signal_list)
+        if options["app"]:
+            entries = _option("--app", introspection.for_app, entries, options["app"])
+        if sender:
+            entries = _option("--sender", introspection.for_sender, entries, sender)
+        # Colour only for a terminal (or --force-color): not in a file or a pipe.
+        colour = options["force_color"] or self.stdout.isatty()
+        render, _text = rendering.FORMATS[options["format"]]
+        self.stdout.write(render(entries, self.style if colour else no_style()))
+
+
+def _option(flag: str, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, its ``ValueError`` reported as a mistake in ``flag``."""
+    try:
+        return function(*args)
+    except ValueError as exc:
+        raise CommandError(f"{flag}: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,15 +10,10 @@ from django.core import checks
 from django.db.models import signals as model_signals
 
 import signalkit
-from signalkit.checks_delete import check_catch_all_delete_receivers
-from tests.sk_support import connections_undone
+from signalkit.checks.fast_paths import check_catch_all_receivers
 from tests.testapp.models import Author
 
-
-@pytest.fixture(autouse=True)
-def _undo_connections() -> Iterator[None]:
-    with connections_undone():
-        yield
+pytestmark = pytest.mark.usefixtures("undo_connections")
 
 
 def kit_catch_all(sender: Any, **kwargs: Any) -> None:
@@ -35,7 +29,7 @@ def per_sender(sender: Any, **kwargs: Any) -> None:
 
 
 def w002() -> list[checks.CheckMessage]:
-    return [m for m in check_catch_all_delete_receivers() if m.id == "signalkit.W002"]
+    return [m for m in check_catch_all_receivers() if m.id == "signalkit.W002"]
 
 
 def test_no_warning_for_the_test_project() -> None:
@@ -50,8 +44,8 @@ def test_signalkit_and_plain_catch_all_post_delete_receivers_warn() -> None:
     finally:
         model_signals.post_delete.disconnect(plain_catch_all)
     assert sorted(str(m.obj) for m in messages) == [
-        "tests.test_checks_delete.kit_catch_all",
-        "tests.test_checks_delete.plain_catch_all",
+        "tests.checks.test_fast_paths.kit_catch_all",
+        "tests.checks.test_fast_paths.plain_catch_all",
     ]
     for message in messages:
         assert isinstance(message, checks.Warning)
@@ -67,10 +61,10 @@ def test_pre_delete_and_m2m_changed_warn() -> None:
     signalkit.on_pre_delete()(kit_catch_all)
     signalkit.on_m2m_changed()(plain_catch_all)
     messages = {str(m.obj): m for m in w002()}
-    pre = messages["tests.test_checks_delete.kit_catch_all"]
+    pre = messages["tests.checks.test_fast_paths.kit_catch_all"]
     assert "listens to pre_delete" in pre.msg
     assert "fast delete" in pre.msg
-    m2m = messages["tests.test_checks_delete.plain_catch_all"]
+    m2m = messages["tests.checks.test_fast_paths.plain_catch_all"]
     assert "listens to m2m_changed" in m2m.msg
     assert "fast add() for every many-to-many relation" in m2m.msg
     assert "through model of each relation" in (m2m.hint or "")
@@ -105,10 +99,8 @@ def test_djangos_own_receivers_do_not_warn() -> None:
 
 def test_app_configs_limit_the_check_to_receivers_of_those_apps() -> None:
     signalkit.on_post_delete()(kit_catch_all)
-    outside = check_catch_all_delete_receivers(
-        app_configs=[apps.get_app_config("auth")]
-    )
+    outside = check_catch_all_receivers(app_configs=[apps.get_app_config("auth")])
     assert outside == []
     tests_app = type("Config", (), {"name": "tests"})()
-    inside = check_catch_all_delete_receivers(app_configs=[tests_app])  # type: ignore[list-item]
-    assert [m.obj for m in inside] == ["tests.test_checks_delete.kit_catch_all"]
+    inside = check_catch_all_receivers(app_configs=[tests_app])  # type: ignore[list-item]
+    assert [m.obj for m in inside] == ["tests.checks.test_fast_paths.kit_catch_all"]

@@ -1,4 +1,5 @@
-"""Contract section 5: the bulk and queryset signals, ``SignalQuerySet`` and check W001."""
+"""Contract section 5: ``SignalQuerySet`` and ``SignalManager`` send the bulk and queryset
+signals."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django import VERSION as django_version
-from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, transaction
 from django.db.models import F, QuerySet
@@ -18,25 +18,12 @@ from django.test.utils import CaptureQueriesContext
 
 import signalkit
 from signalkit import signals
-from signalkit.bulk_checks import check_bulk_receivers
 from signalkit.models import SignalManager, SignalQuerySet, SignalQuerySetMixin
 from tests.bulkapp.models import Box, Item, Part, Plain, SpecialItem
+from tests.helpers import BULK_SIGNALS, Boom
 
 Calls = list[dict[str, Any]]
 Listen = Callable[..., Calls]
-
-ALL = (
-    signals.pre_bulk_create,
-    signals.post_bulk_create,
-    signals.pre_bulk_update,
-    signals.post_bulk_update,
-    signals.pre_update,
-    signals.post_update,
-)
-
-
-class Boom(Exception):
-    """Raised by the receivers that must stop a write."""
 
 
 @pytest.fixture
@@ -86,18 +73,6 @@ def items(*names: str) -> list[Item]:
 
 
 # The signals ------------------------------------------------------------------------
-
-
-def test_signals_declare_their_arguments_and_cache_per_sender() -> None:
-    assert signals.pre_bulk_create.args == ("objs", "using")
-    assert signals.post_bulk_create.args == ("objs", "using")
-    assert signals.pre_bulk_update.args == ("objs", "fields", "using")
-    assert signals.post_bulk_update.args == ("objs", "fields", "using")
-    assert signals.pre_update.args == ("pks", "values", "using")
-    assert signals.post_update.args == ("pks", "values", "count", "using")
-    for signal in ALL:
-        assert isinstance(signal, signalkit.Signal)
-        assert signal.use_caching
 
 
 def test_manager_and_queryset_classes() -> None:
@@ -339,11 +314,11 @@ def test_related_manager_and_mixin_queryset_send(listen: Listen) -> None:
 
 @pytest.mark.django_db
 def test_plain_models_send_nothing(listen: Listen) -> None:
-    calls = [listen(signal, sender=None) for signal in ALL]
+    calls = [listen(signal, sender=None) for signal in BULK_SIGNALS]
     Plain.objects.bulk_create([Plain(name="a")])
     Plain.objects.update(name="b")
     Plain.objects.bulk_update(list(Plain.objects.all()), ["name"])
-    assert calls == [[]] * len(ALL)
+    assert calls == [[]] * len(BULK_SIGNALS)
 
 
 # Query counts -------------------------------------------------------------------------
@@ -408,7 +383,7 @@ def test_queries_outside_a_transaction(listen: Listen, receivers: bool) -> None:
     # wraps in a transaction of its own differs between Django versions.
     django = _statements(QuerySet(model=Item))
     if receivers:
-        for signal in ALL:
+        for signal in BULK_SIGNALS:
             listen(signal)
     run = _statements(Item.objects.all())
     if not receivers:
@@ -454,7 +429,7 @@ def test_bulk_create_and_bulk_update_add_no_query(
     django_assert_num_queries: Any, listen: Listen, receivers: bool
 ) -> None:
     if receivers:
-        for signal in ALL:
+        for signal in BULK_SIGNALS:
             listen(signal)
     new = [Item(name="a"), Item(name="b")]
     with django_assert_num_queries(1) as ctx:
@@ -660,7 +635,7 @@ def test_robust_receiver_is_logged_and_the_update_goes_on(
     assert record.exc_info is not None
 
 
-@pytest.mark.parametrize("signal", ALL)
+@pytest.mark.parametrize("signal", BULK_SIGNALS)
 @pytest.mark.parametrize("option", [{"created": True}, {"changed": "qty"}])
 def test_save_only_options_raise_type_error(
     signal: DjangoSignal, option: dict[str, Any]
@@ -695,92 +670,3 @@ def test_async_variants_go_through_the_overrides(listen: Listen) -> None:
     assert updated[0]["fields"] == ("qty",)
     assert post[0]["pks"] == [made[0].pk]
     assert Item.objects.get().status == "async"
-
-
-# W001 --------------------------------------------------------------------------------
-
-
-def _w001_for(func: Callable[..., Any]) -> list[checks.CheckMessage]:
-    path = f"{func.__module__}.{func.__qualname__}"
-    return [m for m in check_bulk_receivers() if m.obj == path]
-
-
-def test_w001_for_a_model_whose_default_manager_does_not_send() -> None:
-    def on_plain(**kwargs: Any) -> None:
-        pass
-
-    def on_item(**kwargs: Any) -> None:
-        pass
-
-    def on_anything(**kwargs: Any) -> None:
-        pass
-
-    signalkit.receiver(
-        [signals.post_update, signals.pre_bulk_create], sender="bulkapp.Plain"
-    )(on_plain)
-    signalkit.receiver(ALL, sender=[Item, Part, SpecialItem])(on_item)
-    signalkit.receiver(ALL)(on_anything)
-    try:
-        messages = _w001_for(on_plain)
-        assert _w001_for(on_item) == []
-        assert _w001_for(on_anything) == []
-    finally:
-        signalkit.disconnect(on_plain)
-        signalkit.disconnect(on_item)
-        signalkit.disconnect(on_anything)
-
-    assert len(messages) == 2
-    for message, name in zip(messages, ["post_update", "pre_bulk_create"], strict=True):
-        assert isinstance(message, checks.Warning)
-        assert message.id == "signalkit.W001"
-        assert (
-            "test_bulk.test_w001_for_a_model_whose_default_manager_does_not_send"
-            in message.msg
-        )
-        assert "<locals>.on_plain" in message.msg
-        assert name in message.msg
-        assert "bulkapp.Plain" in message.msg
-        assert message.hint is not None
-        assert "SignalManager" in message.hint
-    assert _w001_for(on_plain) == []
-
-
-def test_w001_ignores_non_bulk_signals_and_plain_connects() -> None:
-    def on_save(**kwargs: Any) -> None:
-        pass
-
-    signalkit.on_post_save(Plain)(on_save)
-    signals.post_update.connect(on_save, sender=Plain, weak=False)
-    try:
-        assert _w001_for(on_save) == []
-    finally:
-        signalkit.disconnect(on_save)
-        signals.post_update.disconnect(on_save, sender=Plain)
-
-
-@pytest.mark.parametrize(
-    ("shortcut", "signal"),
-    [
-        (signalkit.on_pre_bulk_create, signals.pre_bulk_create),
-        (signalkit.on_post_bulk_create, signals.post_bulk_create),
-        (signalkit.on_pre_bulk_update, signals.pre_bulk_update),
-        (signalkit.on_post_bulk_update, signals.post_bulk_update),
-        (signalkit.on_pre_update, signals.pre_update),
-        (signalkit.on_post_update, signals.post_update),
-    ],
-)
-def test_shortcuts_connect_to_their_signal_with_a_positional_lazy_sender(
-    shortcut: Callable[..., Any], signal: DjangoSignal
-) -> None:
-    def handler(sender: Any, **kwargs: Any) -> None: ...
-
-    assert not signal.has_listeners(Item)
-    assert shortcut("bulkapp.Item")(handler) is handler
-    try:
-        assert signal.has_listeners(Item)
-        assert not signal.has_listeners(Plain)
-    finally:
-        signalkit.disconnect(handler)
-    assert not signal.has_listeners(Item)
-    with pytest.raises(TypeError, match="created= makes no sense"):
-        shortcut(Item, created=True)

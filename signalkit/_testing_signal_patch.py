@@ -1,5 +1,11 @@
-"""The one patch behind :mod:`signalkit.testing`: Django's ``Signal`` consults a context
-variable when it sends.
+"""The patch of ``django.dispatch.Signal`` behind :mod:`signalkit.testing`: while a testing
+helper is active, each send consults it, in the sender's own context.
+
+``mute()``, ``capture()`` and ``trace()`` must see every send and every receiver, Django's
+plain ones included, without editing ``Signal.receivers`` (what factory_boy's
+``mute_signals`` does, and why it loses receivers connected meanwhile and leaks into
+other threads). So the send methods themselves are patched, once, and read one
+``ContextVar``.
 
 Nothing is patched until a testing helper is first used. From then on ``send()``,
 ``send_robust()``, ``asend()``, ``asend_robust()``, ``has_listeners()`` and
@@ -21,8 +27,7 @@ from typing import Any
 
 from django.dispatch import Signal
 
-# Django's own sender key, so a sender matches exactly as it does for connect().
-from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
+from signalkit import _django
 
 Responses = list[tuple[Any, Any]]
 RecordSend = Callable[[Any, dict[str, Any]], None]
@@ -104,7 +109,7 @@ WRAPPER = "__signalkit_wrapper__"
 
 def sender_matches(expected: Any, sender: Any) -> bool:
     """True if ``sender`` is ``expected``, or ``expected`` is ``None`` (any sender)."""
-    return expected is None or _make_id(expected) == _make_id(sender)
+    return expected is None or _django.make_id(expected) == _django.make_id(sender)
 
 
 def push(entry: Entry) -> None:
@@ -292,7 +297,7 @@ _PATCHES: dict[str, Callable[[Any], Any]] = {
     "asend": _patch_asend,
     "asend_robust": _patch_asend,
     "has_listeners": _patch_has_listeners,
-    "_live_receivers": _patch_live_receivers,
+    _django.LIVE_RECEIVERS: _patch_live_receivers,
 }
 
 
@@ -317,8 +322,3 @@ def _patch() -> None:
         setattr(patched, _ORIGINAL, original)
         setattr(Signal, name, patched)
     INSTALLED = True
-
-
-def installed() -> bool:
-    """True once :func:`install` has patched ``Signal``."""
-    return INSTALLED

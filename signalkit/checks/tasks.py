@@ -11,7 +11,8 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from signalkit import background, registry
+from signalkit import registry, tasks_compat
+from signalkit.options import CELERY, TRANSPORTS
 
 
 def check_task_receivers(
@@ -22,7 +23,7 @@ def check_task_receivers(
     seen_aliases: set[str] = set()
     celery_owner = None
     for conn in registry.connections():
-        spec = background.parse(conn.options.task, conn.describe())
+        spec = conn.options.task
         if spec is None:
             continue
         if not _importable(conn.path, conn.func):
@@ -38,8 +39,9 @@ def check_task_receivers(
                 )
             )
         alias = spec.alias
-        if alias == background.CELERY:
+        if alias == CELERY:
             celery_owner = celery_owner or conn.describe()
+        if alias in TRANSPORTS:  # not a TASKS alias
             continue
         if alias in seen_aliases:
             continue
@@ -93,7 +95,7 @@ def _importable(path: str, func: Any) -> bool:
 
 def _check_alias(alias: str, owner: str) -> list[checks.CheckMessage]:
     try:
-        path = background.backend_class_path(alias)
+        path = tasks_compat.backend_class_path(alias)
     except (
         Exception
     ) as exc:  # the Tasks framework says why: unknown alias, bad class...

@@ -1,14 +1,18 @@
-"""Receivers that run after their save (``on_commit=True``) see the changes of that save,
-frozen when it scheduled them; and the frozen record's JSON form, for task events."""
+"""Receivers that run after their save see the changes of that save, frozen when it
+scheduled them: ``on_commit=True`` receivers at the commit, and ``task=`` receivers in a
+worker, another process, later (API.md section 4), limited to the fields the event
+carries."""
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +21,9 @@ from django.db.models import DEFERRED
 from django.db.models.signals import post_save
 
 import signalkit
-from signalkit import events, tracking
+from signalkit import events, frozen_changes, tasks_compat, worker
+from tests.taskapp import procs, receivers
+from tests.taskapp.models import Parcel
 from tests.trackapp.models import Order, Stock, Untracked
 
 Seen = list[dict[str, Any]]
@@ -210,20 +216,20 @@ def test_a_late_receiver_that_saves_again_lets_that_save_answer_for_itself() -> 
 @pytest.mark.django_db(transaction=True)
 def test_untracked_models_freeze_nothing() -> None:
     item = Untracked.objects.create()
-    assert tracking.freeze(item) is None
+    assert frozen_changes.freeze(item) is None
     callback = object()
-    assert tracking.answering_later(callback, item) is callback  # type: ignore[arg-type]
-    assert tracking.answering_later(callback, None) is callback  # type: ignore[arg-type]
+    assert frozen_changes.answering_later(callback, item) is callback  # type: ignore[arg-type]
+    assert frozen_changes.answering_later(callback, None) is callback  # type: ignore[arg-type]
 
 
 @pytest.mark.django_db
 def test_answering_from_is_local_to_the_thread() -> None:
     order = Order.objects.get(pk=Order.objects.create().pk)
     order.status = "paid"
-    frozen = tracking.freeze(order)
+    frozen = frozen_changes.freeze(order)
     order.status = "shipped"
     other: list[Any] = []
-    with tracking.answering_from(order, frozen):
+    with frozen_changes.answering_from(order, frozen):
         assert signalkit.changes(order) == {"status": ("draft", "paid")}
         thread = threading.Thread(target=lambda: other.append(signalkit.changes(order)))
         thread.start()
@@ -252,16 +258,16 @@ def test_frozen_changes_round_trip_through_json() -> None:
         instance.seen_at = datetime(2025, 6, 7, 8, 9, tzinfo=timezone.utc)
         instance.settings = {"a": [1, 2]}
         instance.code = "12345678-1234-5678-1234-567812345678"
-    frozen = tracking.freeze(stock)
+    frozen = frozen_changes.freeze(stock)
     assert frozen is not None
-    sent = tracking.to_json(stock, frozen)
+    sent = frozen_changes.to_json(stock, frozen)
     assert sent["price"] == {"old": "10.00", "new": "12.50"}
     assert json.loads(json.dumps(sent)) == sent
     # As a worker gets it: the instance rebuilt from the event, the changes from JSON.
     rebuilt = events.decode(events.encode(post_save, Stock, {"instance": stock}))[2][
         "instance"
     ]
-    with tracking.answering_from(rebuilt, tracking.from_json(Stock, sent)):
+    with frozen_changes.answering_from(rebuilt, frozen_changes.from_json(Stock, sent)):
         assert signalkit.changes(rebuilt) == {
             "price": (Decimal("10.00"), Decimal("12.50")),
             "seen_at": (
@@ -275,11 +281,11 @@ def test_frozen_changes_round_trip_through_json() -> None:
         assert signalkit.previous(rebuilt, "price") == Decimal("10.00")
         assert signalkit.previous(rebuilt, "count") == 3
         assert not signalkit.has_changed(rebuilt, "name")
-    partial_frozen = tracking.freeze(partial)
+    partial_frozen = frozen_changes.freeze(partial)
     assert partial_frozen is not None
-    sent = tracking.to_json(partial, partial_frozen)
+    sent = frozen_changes.to_json(partial, partial_frozen)
     assert sent["price"] == {"new": "12.50"}  # the old value was never loaded
-    assert tracking.from_json(Stock, sent).changed["price"] == (
+    assert frozen_changes.from_json(Stock, sent).changed["price"] == (
         DEFERRED,
         Decimal("12.50"),
     )
@@ -291,7 +297,128 @@ def test_an_expression_cannot_be_sent() -> None:
 
     stock = Stock.objects.create()
     stock.count = F("count") + 1
-    frozen = tracking.freeze(stock)
+    frozen = frozen_changes.freeze(stock)
     assert frozen is not None
     with pytest.raises(TypeError, match="'count' cannot be sent to a task= receiver"):
-        tracking.to_json(stock, frozen)
+        frozen_changes.to_json(stock, frozen)
+
+
+# task= receivers: the changes travel with the event -------------------------------------
+
+
+RECORD_CHANGES = "tests.taskapp.receivers.record_changes"
+TRACKED = ["label", "weight"]
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., None]]:
+    """Connect ``record_changes`` as a ``task=`` receiver with these task options."""
+    receivers.received.clear()
+    tasks_compat.backend("default").clear()
+
+    def connect(**task: Any) -> None:
+        signalkit.on_post_save("taskapp.Parcel", changed=TRACKED, task=task)(
+            receivers.record_changes
+        )
+
+    yield connect
+    signalkit.disconnect(receivers.record_changes)
+    receivers.received.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_event_answers_for_its_own_save(connect: Callable[..., None]) -> None:
+    connect(backend="immediate")
+    parcel = Parcel.objects.create(label="p1", weight=Decimal("1.250"))
+    with transaction.atomic():
+        parcel.label = "p2"
+        parcel.save()
+        parcel.label = "p3"
+        parcel.weight = Decimal("2.000")
+        parcel.save()
+    created, first, second = receivers.received
+    assert created["changes"] == {"label": ["None", "p1"], "weight": ["None", "1.250"]}
+    assert created["previous_label"] == "None"
+    # Both ran after the commit, when the instance in memory already said "p3".
+    assert first["changes"] == {"label": ["p1", "p2"]}
+    assert first["previous_label"] == "p1"
+    assert first["previous_weight"] == "1.250"
+    assert second["changes"] == {"label": ["p2", "p3"], "weight": ["1.250", "2.000"]}
+    assert second["previous_label"] == "p2"
+
+
+@pytest.mark.django_db
+def test_only_the_changes_of_carried_fields_travel(
+    django_capture_on_commit_callbacks: Any, connect: Callable[..., None]
+) -> None:
+    connect(backend="default", fields=["label"])
+    parcel = Parcel.objects.create(label="p1", weight=Decimal("1.250"))
+    tasks_compat.backend("default").clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        parcel.label = "p2"
+        parcel.weight = Decimal("9.000")  # secret, say: must not leave the process
+        parcel.save()
+    [result] = tasks_compat.backend("default").results
+    _path, event = result.args
+    assert event["changes"] == {"label": {"old": "p1", "new": "p2"}}
+    assert "9.000" not in json.dumps(event)
+
+
+def _event(changes: Any) -> dict[str, Any]:
+    parcel = Parcel.objects.create(label="p1")
+    event = events.encode(post_save, Parcel, {"instance": parcel, "created": False})
+    event["changes"] = changes
+    return event
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        ["label"],  # not a dict
+        {"label": "p2"},  # a change that is not {"old": ..., "new": ...}
+        {"label": {"old": "p1"}},  # no new value
+        {"label": {"new": "p2", "extra": 1}},
+        {"blob": {"new": "x"}},  # a field nothing tracks
+        {"weight": {"old": "1", "new": "not a number"}},  # invalid for the field
+    ],
+)
+def test_forged_changes_are_refused(changes: Any, connect: Callable[..., None]) -> None:
+    connect(backend="default")
+    with pytest.raises(worker.EventRefused):
+        worker.run(RECORD_CHANGES, _event(changes))
+    assert receivers.received == []
+
+
+@pytest.mark.django_db
+def test_changes_for_an_event_without_an_instance_are_refused(
+    connect: Callable[..., None],
+) -> None:
+    connect(backend="default")
+    event = _event({"label": {"new": "p2"}})
+    del event["kwargs"]["instance"]
+    with pytest.raises(worker.EventRefused, match="belong to no instance"):
+        worker.run(RECORD_CHANGES, event)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_db_worker_process_sees_the_changes_of_the_save(
+    tmp_path: Path, connect: Callable[..., None]
+) -> None:
+    connect(backend="db")
+    parcel = Parcel.objects.create(label="p1", weight=Decimal("1.250"))
+    parcel.label = "p2"
+    parcel.weight = Decimal("2.500")
+    parcel.save()
+    parcel.label = "p3"  # after the event was enqueued: not part of it
+    result = procs.run_db_worker(procs.worker_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [
+        json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ]
+    created, updated = lines
+    assert created["changes"] == {"label": ["None", "p1"], "weight": ["None", "1.250"]}
+    assert updated["changes"] == {"label": ["p1", "p2"], "weight": ["1.250", "2.500"]}
+    assert updated["previous_label"] == "p1"
+    assert updated["previous_weight"] == "1.250"
+    assert all(line["pid"] != os.getpid() for line in lines)

@@ -11,7 +11,6 @@ from asgiref.sync import async_to_sync
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
-from tests.sk_support import connections_undone
 
 order_paid = signalkit.Signal(args=("order", "amount"))
 no_args = signalkit.Signal(args=())
@@ -21,10 +20,7 @@ cached = signalkit.Signal(use_caching=True)
 SENDS = ["send", "send_robust", "asend", "asend_robust"]
 
 
-@pytest.fixture(autouse=True)
-def _undo_connections() -> Iterator[None]:
-    with connections_undone():
-        yield
+pytestmark = pytest.mark.usefixtures("undo_connections")
 
 
 def sender_of(signal: DjangoSignal, how: str) -> Callable[..., Any]:
@@ -68,7 +64,7 @@ def test_missing_argument_raises(how: str, received: list[dict[str, Any]]) -> No
         sender_of(order_paid, how)(sender=None, order=1)
 
     message = str(info.value)
-    assert "tests.test_dispatch.order_paid" in message
+    assert "tests.test_custom_signals.order_paid" in message
     assert "'amount'" in message
     assert "without" in message
     assert received == []
@@ -80,7 +76,7 @@ def test_undeclared_argument_raises(how: str, received: list[dict[str, Any]]) ->
         sender_of(order_paid, how)(sender=None, order=1, amount=2, currency="EUR")
 
     message = str(info.value)
-    assert "tests.test_dispatch.order_paid" in message
+    assert "tests.test_custom_signals.order_paid" in message
     assert "'currency'" in message
     assert "undeclared" in message
     assert received == []
@@ -105,7 +101,7 @@ def test_empty_args_allow_no_arguments(
     how: str, received: list[dict[str, Any]]
 ) -> None:
     sender_of(no_args, how)(sender=None)
-    with pytest.raises(TypeError, match=r"tests\.test_dispatch\.no_args.*'x'"):
+    with pytest.raises(TypeError, match=r"tests\.test_custom_signals\.no_args.*'x'"):
         sender_of(no_args, how)(sender=None, x=1)
     assert len(received) == 1
 

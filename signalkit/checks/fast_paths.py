@@ -29,7 +29,7 @@ _COST = {
 }
 
 
-def check_catch_all_delete_receivers(
+def check_catch_all_receivers(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """``signalkit.W002``: a ``pre_delete``/``post_delete``/``m2m_changed`` receiver with

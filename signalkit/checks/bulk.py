@@ -9,18 +9,9 @@ from django.apps import AppConfig
 from django.core import checks
 from django.db import models
 
-from signalkit import registry, signals
+from signalkit import _django, registry, signals
 from signalkit.models import SignalQuerySetMixin
 from signalkit.naming import sender_label, signal_name
-
-BULK_SIGNALS = (
-    signals.pre_bulk_create,
-    signals.post_bulk_create,
-    signals.pre_bulk_update,
-    signals.post_bulk_update,
-    signals.pre_update,
-    signals.post_update,
-)
 
 
 def check_bulk_receivers(
@@ -36,7 +27,7 @@ def check_bulk_receivers(
     """
     messages: list[checks.CheckMessage] = []
     for conn in registry.connections():
-        if not any(conn.signal is signal for signal in BULK_SIGNALS):
+        if not any(conn.signal is signal for signal in signals.BULK_SIGNALS):
             continue
         for sender in conn.senders:
             if not _is_model(sender) or _sends(sender):
@@ -74,7 +65,7 @@ def _sends(model: type[models.Model]) -> bool:
     except Exception:
         # A get_queryset() that needs a request or tenant context: trust the class the
         # manager was built from instead.
-        queryset_class = getattr(manager, "_queryset_class", None)
+        queryset_class = _django.queryset_class(manager)
     return isinstance(queryset_class, type) and issubclass(
         queryset_class, SignalQuerySetMixin
     )
