@@ -25,7 +25,9 @@ from signalkit.baseline import FIELDS
 
 _HOOKED = "_signalkit_hooks"  # in a class __dict__ once its hooks are in place
 _HOOK = "_signalkit_hook"  # marks signalkit's hook functions
-_MISSING: Any = object()
+_FROM_DB_TAKES_FETCH_MODE = (
+    "fetch_mode" in inspect.signature(Model.from_db).parameters  # Django 6.1+
+)
 
 
 def is_installed(cls: type[Model]) -> bool:
@@ -122,20 +124,8 @@ def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
     row_snapshot = baseline.row_snapshot
 
     # Called for every row loaded: the baseline is read from the row's values, already
-    # converted to Python. fetch_mode (6.1) is passed on only when given, so that 5.2
-    # and 6.0 refuse it exactly as they do without the hook.
-    def from_db(
-        cls: type[Model],
-        db: str | None,
-        field_names: Any,
-        values: Any,
-        *,
-        fetch_mode: Any = _MISSING,
-    ) -> Any:
-        if fetch_mode is _MISSING:
-            instance = original(cls, db, field_names, values)
-        else:
-            instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
+    # converted to Python.
+    def snapshot(cls: type[Model], instance: Any, field_names: Any, values: Any) -> Any:
         layout = plans.get(cls) or baseline.plan(cls)
         # The attribute named by baseline.SNAPSHOT, stored directly: setattr() with the
         # name would cost a call for every row loaded.
@@ -146,6 +136,28 @@ def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
                 layout, field_names, values
             )
         return instance
+
+    # Exactly Django's signature on each version: fetch_mode exists from 6.1 on.
+    if _FROM_DB_TAKES_FETCH_MODE:
+
+        def from_db(
+            cls: type[Model],
+            db: str | None,
+            field_names: Any,
+            values: Any,
+            *,
+            fetch_mode: Any = None,
+        ) -> Any:
+            instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
+            return snapshot(cls, instance, field_names, values)
+
+    else:
+
+        def from_db(  # type: ignore[misc]
+            cls: type[Model], db: str | None, field_names: Any, values: Any
+        ) -> Any:
+            instance = original(cls, db, field_names, values)
+            return snapshot(cls, instance, field_names, values)
 
     return _mark(from_db, original)
 

@@ -60,6 +60,28 @@ def test_hooks_show_djangos_signature_and_attributes(
     assert getattr(getattr(model, name), "alters_data", None) == expected
 
 
+@pytest.mark.parametrize("name", HOOKED)
+@pytest.mark.parametrize("model", [Order, GiftOrder, Customer])
+def test_hooks_take_exactly_djangos_parameters(model: type[Model], name: str) -> None:
+    # Not only what inspect.signature() reports through __wrapped__: the parameters the
+    # hook really accepts are Django's (or a plain pass-through to it), so every call
+    # form Django accepts or refuses is accepted or refused alike.
+    real = inspect.signature(getattr(model, name), follow_wrapped=False)
+    django = inspect.signature(getattr(Model, name))
+
+    def shape(signature: inspect.Signature) -> list[tuple[str, Any, Any]]:
+        parameters = [
+            p for p in signature.parameters.values() if p.name not in ("self", "cls")
+        ]
+        return [(p.name, p.kind, p.default) for p in parameters]
+
+    passthrough = [p.kind for p in real.parameters.values()][-2:] == [
+        inspect.Parameter.VAR_POSITIONAL,
+        inspect.Parameter.VAR_KEYWORD,
+    ]
+    assert passthrough or shape(real) == shape(django)
+
+
 def test_hooks_on_an_override_show_the_overrides_signature() -> None:
     for name in HOOKED:
         hook = getattr(Overriding, name)
