@@ -26,8 +26,9 @@ def run_manage(
     pythonpath: Path | None = None,
     cwd: Path = ROOT,
 ) -> tuple[int, str]:
-    """Run ``manage.py *args`` in ``cwd``; return its exit status and its stdout and stderr
-    together."""
+    """Run ``manage.py *args`` in ``cwd``; return its exit status and its stdout followed
+    by its stderr (kept apart: interleaved, the runner's result lines on stderr could
+    land in the middle of a line of migration progress on stdout)."""
     # Pass PYTHONWARNINGS and the rest on unchanged, but not pytest-django's settings.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings}
     if pythonpath is not None:
@@ -46,13 +47,12 @@ def run_manage(
         ],
         cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
-    return completed.returncode, completed.stdout
+    return completed.returncode, f"{completed.stdout}\n{completed.stderr}"
 
 
 def reported_tests(output: str) -> list[str]:
