@@ -56,7 +56,7 @@ extensions = [
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
 
-exclude_patterns = ["_build", "_benchmark_results.rst", "_outputs"]
+exclude_patterns = ["_build", "_benchmark_results.rst", "**/_benchmark_results.rst", "_outputs"]
 templates_path: list[str] = []
 
 html_theme = "furo"

@@ -17,7 +17,7 @@ def documented() -> set[str]:
     """Fully qualified names of the autodoc entries, relative names under their module."""
     names: set[str] = set()
     module = ""
-    for line in (ROOT / "docs" / "api.rst").read_text().splitlines():
+    for line in (ROOT / "docs" / "reference" / "api.rst").read_text().splitlines():
         found = re.match(r"^\.\. (?:current)?module:: ([\w.]+)", line)
         if found:
             module = found.group(1)
