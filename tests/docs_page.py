@@ -1,0 +1,472 @@
+"""Run every example of a docs page, in a throwaway copy of the examples' project.
+
+tests/test_docs_examples.py runs each page of docs/ with :func:`run` (``tox -e docs``;
+by hand ``python -m pytest -m docs tests/test_docs_examples.py``). The tutorial has its
+own, stricter follower (tests/tutorial_page.py); this module reuses its reading of a page
+and its conventions, adapted to pages that show fragments rather than a whole project:
+
+* A page runs in a fresh copy of ``docs/examples/``, a small Django project (``mysite``
+  with the apps ``shop``, ``blog``, ``library``, ``accounts``) whose models and helpers
+  the examples use. :doc:`reference/examples` shows its files to the reader.
+* ``.. code-block:: <language>`` with ``:caption: <path>``: the whole file at ``path`` in
+  the project, written as shown (replacing the project's own). A Python file is linted
+  and imported.
+* ``.. code-block:: python`` whose first line is ``# settings.py``: lines the reader adds
+  to the end of ``mysite/settings.py``; they are added, and ``manage.py check`` must pass.
+* Any other ``.. code-block:: python``: a snippet, complete in itself. It is linted on its
+  own (pyflakes' rules, through ruff: an undefined name, a missing or unused import
+  fails) and run as a module of its own, in the page's shell.
+* ``.. code-block:: pycon``: a session typed into the page's shell and compared with
+  :mod:`doctest` (``...`` stands for any text; a traceback shows its first line, ``...``
+  and its last lines). The sessions of a page share their names, as in one shell.
+* ``.. code-block:: console``: ``$ `` lines are commands run by bash in the project
+  directory, one after another; the lines under one are its output, which must match
+  (``...`` stands for any text). A command that fails must show the output it fails with;
+  the files written before it are then taken as broken on purpose, and not imported.
+* ``.. literalinclude::`` of a file under ``docs/examples/`` (run by every page) or
+  ``docs/_outputs/`` (checked by ``scripts/docs_outputs.py --check``).
+* A block the test must not run has a ``.. not-run: <reason>`` comment directly above
+  it, as in the tutorial; any other block, a ``::`` literal block or an ``include`` is an
+  error.
+* A ``.. new-project:`` comment starts over in a fresh copy of the project, for an example
+  that must not see the ones before it (or after one that breaks the project on purpose:
+  what was written and not yet imported is dropped, not imported).
+
+The page's shell is ``tests/docs_shell.py``, started in the project when a snippet or a
+session needs it, and started again after a file changed (as a reader restarts their
+shell). A ``models.py`` written by the page starts the database afresh (the tables are
+created by ``migrate --run-syncdb``: the examples' apps have no migrations).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.tutorial_page import (
+    Block,
+    PageError,
+    Terminal,
+    _commands,
+    clean,
+    matches,
+    newcomer_env,
+)
+from tests.tutorial_page import (
+    blocks as read_blocks,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLES = DOCS / "examples"
+OUTPUTS = DOCS / "_outputs"
+SHELL = Path(__file__).resolve().parent / "docs_shell.py"
+SETTINGS = "mysite/settings.py"
+
+#: Pages that are not run here, and why.
+SKIPPED_PAGES = {
+    "tutorial.rst": "tests/test_tutorial.py follows it in a fresh virtualenv",
+    "changelog.rst": "it includes CHANGELOG.rst, which has no examples",
+    "explanation/performance.rst": (
+        "its two commands run the benchmarks, minutes each: tox -e bench runs them"
+    ),
+}
+
+#: Pyflakes' rules, less "local variable assigned but never used": a snippet shows a
+#: value being made (``user = UserFactory()``) that it does not go on to use.
+LINT_SELECT = "F"
+LINT_IGNORE = "F841"
+
+_SETTINGS_FRAGMENT = re.compile(r"^#\s*(mysite/)?settings\.py\s*$")
+_NEW_PROJECT = re.compile(r"^\s*\.\. new-project:")
+SHELL_TIMEOUT = 120  # seconds for one request
+
+
+@dataclass(frozen=True)
+class WriteFile:
+    line: int
+    path: str
+    content: str
+    block: Block
+
+
+@dataclass(frozen=True)
+class Settings:
+    line: int
+    content: str
+    block: Block
+
+
+@dataclass(frozen=True)
+class Snippet:
+    line: int
+    code: str
+    block: Block
+
+
+@dataclass(frozen=True)
+class Session:
+    line: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int
+    text: str
+    output: str | None
+
+
+@dataclass(frozen=True)
+class NewProject:
+    line: int
+
+
+Step = WriteFile | Settings | Snippet | Session | Command | NewProject
+
+
+def page_path(page: Path) -> str:
+    return page.relative_to(DOCS).as_posix()
+
+
+def pages() -> list[Path]:
+    """Every page of the docs that has examples to run."""
+    return sorted(
+        p
+        for p in DOCS.rglob("*.rst")
+        if not any(part.startswith("_") for part in p.relative_to(DOCS).parts)
+        and page_path(p) not in SKIPPED_PAGES
+    )
+
+
+def steps(page: Path) -> list[Step]:
+    """What a reader of ``page`` does, in order; raises PageError for a block that
+    cannot be run and is not marked ``.. not-run: <reason>``."""
+    text = page.read_text()
+    found: list[tuple[int, Step]] = [
+        (number, NewProject(number))
+        for number, line in enumerate(text.splitlines(), start=1)
+        if _NEW_PROJECT.match(line)
+    ]
+    try:
+        for block in read_blocks(text, includes=True):
+            if block.not_run is not None:
+                continue
+            found += [(step.line, step) for step in _steps_of(page, block)]
+    except PageError as exc:
+        message = str(exc)
+        if message.startswith("line "):
+            message = f"{page_path(page)} {message}"
+        raise PageError(message) from None
+    return [step for _, step in sorted(found, key=lambda pair: pair[0])]
+
+
+def _steps_of(page: Path, block: Block) -> list[Step]:
+    body = "\n".join(text for _, text in block.body)
+    where = f"{page_path(page)} line {block.line}"
+    if block.language in ("literalinclude", "include"):
+        _check_include(page, block, where)
+        return []
+    if "caption" in block.options:
+        path = block.options["caption"]
+        if Path(path).is_absolute() or ".." in Path(path).parts:
+            raise PageError(f"{where}: ':caption: {path}' must be a path in the project.")
+        return [WriteFile(block.line, path, body + "\n", block)]
+    if block.language == "python":
+        first = block.body[0][1] if block.body else ""
+        if _SETTINGS_FRAGMENT.match(first):
+            return [Settings(block.line, body + "\n", block)]
+        return [Snippet(block.line, body + "\n", block)]
+    if block.language == "pycon":
+        return [Session(block.body[0][0], body + "\n")]
+    if block.language == "console":
+        return [Command(c.line, c.text, c.output) for c in _commands(block)]
+    raise PageError(
+        f"{where}: a '{block.language}' code-block that is neither a file "
+        f"(':caption: path'), Python, a pycon session nor a console block. Mark it "
+        f"with a '.. not-run: <reason>' comment directly above if it must not run."
+    )
+
+
+def _check_include(page: Path, block: Block, where: str) -> None:
+    if block.language == "include":
+        raise PageError(f"{where}: '.. include::' is not run; show the example inline.")
+    target = (page.parent / block.body[0][1]).resolve()
+    if not (target.is_relative_to(EXAMPLES) or target.is_relative_to(OUTPUTS)):
+        raise PageError(
+            f"{where}: a literalinclude of {block.body[0][1]}; only files of "
+            f"docs/examples/ (run with every page) and docs/_outputs/ (checked by "
+            f"scripts/docs_outputs.py) are run."
+        )
+    if not target.is_file():
+        raise PageError(f"{where}: {block.body[0][1]} does not exist.")
+
+
+# Linting -------------------------------------------------------------------------------
+
+
+def lint(page: Path, page_steps: list[Step], scratch: Path) -> list[str]:
+    """Pyflakes' complaints about the page's Python, each with its line in the page."""
+    folder = scratch / "lint"
+    folder.mkdir()
+    base_settings = (EXAMPLES / SETTINGS).read_text()
+    origin: dict[str, tuple[Block, int]] = {}  # file -> (block, lines before the block)
+    for step in page_steps:
+        if isinstance(step, NewProject):
+            base_settings = (EXAMPLES / SETTINGS).read_text()
+        elif isinstance(step, (Snippet, Settings)) or (
+            isinstance(step, WriteFile) and step.path.endswith(".py")
+        ):
+            prefix = ""
+            if isinstance(step, Settings):
+                prefix = base_settings
+                base_settings += step.content
+            elif isinstance(step, WriteFile) and step.path == SETTINGS:
+                base_settings = step.content
+            content = step.code if isinstance(step, Snippet) else step.content
+            name = f"line{step.line}.py"
+            (folder / name).write_text(prefix + content)
+            origin[name] = (step.block, prefix.count("\n"))
+    if not origin:
+        return []
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--select",
+            LINT_SELECT,
+            "--ignore",
+            LINT_IGNORE,
+            "--output-format",
+            "concise",
+            ".",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    problems = []
+    for line in result.stdout.splitlines():
+        found = re.match(r"^(?:\./)?(line\d+\.py):(\d+):\d+: (.*)$", line)
+        if not found:
+            continue
+        block, before = origin[found.group(1)]
+        index = int(found.group(2)) - 1 - before
+        at = block.body[index][0] if 0 <= index < len(block.body) else block.line
+        problems.append(f"{page_path(page)} line {at}: {found.group(3)}")
+    if result.returncode not in (0, 1):
+        problems.append(f"ruff failed: {result.stderr}")
+    return problems
+
+
+# Running -------------------------------------------------------------------------------
+
+
+class Shell:
+    """The page's shell: tests/docs_shell.py in the project."""
+
+    def __init__(self, project: Project) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, str(SHELL)],
+            cwd=project.directory,
+            env={**project.env, "DJANGO_SETTINGS_MODULE": "mysite.settings"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started = self._answer()
+        if started["error"]:
+            self.close()
+            raise AssertionError(f"the shell did not start:\n{started['error']}")
+
+    def ask(self, **request: object) -> dict[str, object]:
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict[str, object]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait(timeout=SHELL_TIMEOUT)
+            assert self._process.stderr is not None
+            raise AssertionError(
+                f"the shell exited (status {self._process.returncode}):\n"
+                f"{self._process.stderr.read()}"
+            )
+        answer: dict[str, object] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=SHELL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream:
+                stream.close()
+
+
+@dataclass
+class Project:
+    """A throwaway copy of docs/examples/, with the terminal and shell a reader uses."""
+
+    directory: Path
+    env: dict[str, str]
+    terminal: Terminal
+    shell: Shell | None = None
+    stale: bool = False
+    written: list[str] = field(default_factory=list)
+
+    @classmethod
+    def new(cls, scratch: Path, checkout: Path) -> Project:
+        directory = scratch / "project"
+        if directory.exists():
+            shutil.rmtree(directory)
+        shutil.copytree(
+            EXAMPLES, directory, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3")
+        )
+        bin_dir = scratch / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        python = bin_dir / "python"
+        python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+        python.chmod(0o755)
+        env = newcomer_env(bin_dir)
+        # This checkout's signalkit, whichever one is installed.
+        env["PYTHONPATH"] = str(checkout)
+        env["TERM"] = "dumb"
+        env["NO_COLOR"] = "1"
+        env["COLUMNS"] = "200"
+        state = scratch / "terminal"
+        state.mkdir(exist_ok=True)
+        return cls(directory, env, Terminal(directory, dict(env), state))
+
+    def write(self, path: str, content: str) -> None:
+        target = self.directory / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        if path.endswith("models.py"):
+            (self.directory / "db.sqlite3").unlink(missing_ok=True)
+        if path.endswith(".py"):
+            self.written.append(path)
+        self.stale = True
+
+    def the_shell(self) -> Shell:
+        if self.shell is None or self.stale:
+            self.close()
+            self.shell = Shell(self)
+            self.stale = False
+            for path in self.written:
+                module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                answer = self.shell.ask(op="import", module=module)
+                if answer["error"]:
+                    raise AssertionError(f"importing {path}:\n{answer['error']}")
+        return self.shell
+
+    def close(self) -> None:
+        if self.shell is not None:
+            self.shell.close()
+            self.shell = None
+
+
+def run(page: Path, scratch: Path, checkout: Path = ROOT) -> list[str]:
+    """Run every example of ``page``; return what failed (nothing when all is well)."""
+    name = page_path(page)
+    page_steps = steps(page)
+    failures = lint(page, page_steps, scratch)
+    project = Project.new(scratch, checkout)
+    try:
+        for step in page_steps:
+            failures += _run_step(name, step, project, scratch, checkout)
+        # A file the page wrote last is imported too.
+        if project.stale and project.written:
+            project.the_shell()
+    except AssertionError as exc:
+        failures.append(f"{name}: {exc}")
+    finally:
+        project.close()
+    return failures
+
+
+def _run_step(
+    name: str, step: Step, project: Project, scratch: Path, checkout: Path
+) -> Iterator[str]:
+    where = f"{name} line {step.line}"
+    if isinstance(step, NewProject):
+        project.close()
+        project.__dict__.update(vars(Project.new(scratch, checkout)))
+    elif isinstance(step, WriteFile):
+        project.write(step.path, step.content)
+    elif isinstance(step, Settings):
+        settings = project.directory / SETTINGS
+        project.write(SETTINGS, settings.read_text() + "\n" + step.content)
+        status, output = project.terminal.run("python manage.py check")
+        if status != 0:
+            yield f"{where}: with these settings, manage.py check fails:\n{output}"
+    elif isinstance(step, Snippet):
+        answer = project.the_shell().ask(
+            op="exec", code=step.code, name=f"docs_example_line{step.line}"
+        )
+        if answer["error"]:
+            yield f"{where}: the snippet raised:\n{answer['error']}"
+    elif isinstance(step, Session):
+        answer = project.the_shell().ask(
+            op="doctest", source=step.source, name=name, line=step.line - 1
+        )
+        if answer["error"]:
+            yield f"{where}: the session differs:\n{answer['error']}"
+    else:
+        status, output = project.terminal.run(step.text)
+        real = clean(output)
+        if step.output is None:
+            if status != 0:
+                yield f"{where}: '$ {step.text}' exited with {status}:\n{real}"
+        else:
+            if status != 0:
+                # The page shows a failure on purpose: the files that cause it are not
+                # imported again at the end.
+                project.written.clear()
+                project.stale = False
+            if not matches(step.output, real):
+                yield (
+                    f"{where}: '$ {step.text}':\n--- the page shows:\n{step.output}\n"
+                    f"--- the real output is:\n{real}\n---"
+                )
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.docs_page docs/howto/senders.rst ...``: run those pages."""
+    import tempfile
+
+    status = 0
+    for name in argv or [str(p) for p in pages()]:
+        page = Path(name).resolve()
+        with tempfile.TemporaryDirectory(prefix="signalkit-docs-") as scratch:
+            failures = run(page, Path(scratch))
+        print(f"{page_path(page)}: {'ok' if not failures else 'FAILED'}")
+        for failure in failures:
+            print(failure, end="\n\n")
+        status = status or (1 if failures else 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
