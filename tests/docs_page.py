@@ -354,7 +354,7 @@ class Project:
         env["PYTHONPATH"] = str(checkout)
         env["TERM"] = "dumb"
         env["NO_COLOR"] = "1"
-        env["COLUMNS"] = "200"
+        env["COLUMNS"] = "80"
         state = scratch / "terminal"
         state.mkdir(exist_ok=True)
         return cls(directory, env, Terminal(directory, dict(env), state))

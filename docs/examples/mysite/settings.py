@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = "django-insecure-the-docs-examples-only"
@@ -29,7 +31,11 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # E-mails are kept in django.core.mail.outbox, where the examples can look at them.
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# (Django 6.1 configures e-mail with MAILERS; earlier versions with EMAIL_BACKEND.)
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "shop@example.com"
 
 MEDIA_ROOT = BASE_DIR / "media"

@@ -41,3 +41,7 @@ def update_search_index(obj):
 
 def refresh_search_index(model, pks):
     print(f"Search index refreshed for {model.__name__} {list(pks)}")
+
+
+async def push_to_browsers(order):
+    print(f"Pushed order {order.pk} to the browsers")
