@@ -64,3 +64,13 @@ def test_command_outputs_shown_in_the_docs_are_current() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_mermaid_chart_pasted_into_markdown_is_the_commands_output() -> None:
+    from tests.tutorial_page import blocks
+
+    page = (ROOT / "docs" / "howto" / "seeing.rst").read_text()
+    [markdown] = [b for b in blocks(page, includes=True) if b.language == "markdown"]
+    fenced = "\n".join(text for _, text in markdown.body)
+    output = (ROOT / "docs" / "_outputs" / "signals-app-shop.mmd").read_text()
+    assert fenced == f"```mermaid\n{output.rstrip()}\n```"
