@@ -10,7 +10,8 @@ and its conventions, adapted to pages that show fragments rather than a whole pr
   the examples use. :doc:`reference/examples` shows its files to the reader.
 * ``.. code-block:: <language>`` with ``:caption: <path>``: the whole file at ``path`` in
   the project, written as shown (replacing the project's own). A Python file is linted
-  and imported.
+  and imported. ``:caption: <path> (before)`` is the same file as it was before the
+  change the page describes.
 * ``.. code-block:: python`` whose first line is ``# settings.py``: lines the reader adds
   to the end of ``mysite/settings.py``; they are added, and ``manage.py check`` must pass.
 * Any other ``.. code-block:: python``: a snippet, complete in itself. It is linted on its
@@ -176,7 +177,7 @@ def _steps_of(page: Path, block: Block) -> list[Step]:
         _check_include(page, block, where)
         return []
     if "caption" in block.options:
-        path = block.options["caption"]
+        path = block.options["caption"].removesuffix(" (before)")
         if Path(path).is_absolute() or ".." in Path(path).parts:
             raise PageError(f"{where}: ':caption: {path}' must be a path in the project.")
         return [WriteFile(block.line, path, body + "\n", block)]
