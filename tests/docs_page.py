@@ -34,9 +34,11 @@ and its conventions, adapted to pages that show fragments rather than a whole pr
   what was written and not yet imported is dropped, not imported).
 
 The page's shell is ``tests/docs_shell.py``, started in the project when a snippet or a
-session needs it, and started again after a file changed (as a reader restarts their
-shell). A ``models.py`` written by the page starts the database afresh (the tables are
-created by ``migrate --run-syncdb``: the examples' apps have no migrations).
+session needs it. A new file is imported into it; after a change to a module it had
+imported, to the settings or to a ``models.py``, it is started again (as a reader
+restarts theirs), and the names the sessions defined are gone. A ``models.py`` written by
+the page also starts the database afresh (the tables are created by
+``migrate --run-syncdb``: the examples' apps have no migrations).
 """
 
 from __future__ import annotations
@@ -366,26 +368,39 @@ class Project:
         target.write_text(content)
         if path.endswith("models.py"):
             (self.directory / "db.sqlite3").unlink(missing_ok=True)
-        if path.endswith(".py"):
-            self.written.append(path)
-        self.stale = True
+        if not path.endswith(".py"):
+            self.stale = True
+            return
+        self.written.append(path)
+        # A module the shell has imported is stale, and so is the shell; a new module is
+        # simply imported into it, as a reader's shell would.
+        if self.shell is None or self.stale:
+            return
+        answer = self.shell.ask(op="loaded", module=_module(path))
+        if answer["loaded"] or path == SETTINGS or path.endswith("models.py"):
+            self.stale = True
 
     def the_shell(self) -> Shell:
+        """The page's shell, with every file the page wrote imported."""
         if self.shell is None or self.stale:
             self.close()
             self.shell = Shell(self)
             self.stale = False
-            for path in self.written:
-                module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-                answer = self.shell.ask(op="import", module=module)
-                if answer["error"]:
-                    raise AssertionError(f"importing {path}:\n{answer['error']}")
+        for path in self.written:
+            answer = self.shell.ask(op="import", module=_module(path))
+            if answer["error"]:
+                raise AssertionError(f"importing {path}:\n{answer['error']}")
+        self.written.clear()
         return self.shell
 
     def close(self) -> None:
         if self.shell is not None:
             self.shell.close()
             self.shell = None
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
 
 def run(page: Path, scratch: Path, checkout: Path = ROOT) -> list[str]:
@@ -397,8 +412,8 @@ def run(page: Path, scratch: Path, checkout: Path = ROOT) -> list[str]:
     try:
         for step in page_steps:
             failures += _run_step(name, step, project, scratch, checkout)
-        # A file the page wrote last is imported too.
-        if project.stale and project.written:
+        # The files the page wrote last are imported too.
+        if project.written:
             project.the_shell()
     except AssertionError as exc:
         failures.append(f"{name}: {exc}")
@@ -443,9 +458,8 @@ def _run_step(
         else:
             if status != 0:
                 # The page shows a failure on purpose: the files that cause it are not
-                # imported again at the end.
+                # imported at the end.
                 project.written.clear()
-                project.stale = False
             if not matches(step.output, real):
                 yield (
                     f"{where}: '$ {step.text}':\n--- the page shows:\n{step.output}\n"

@@ -12,6 +12,8 @@ requests, one JSON object a line on stdin, with one JSON object a line on stdout
   answer ``{"error": the failures, as doctest reports them, or null}``.
 * ``{"op": "import", "module": ...}``: import a module of the project (a file the page
   wrote); answer ``{"error": traceback or null}``.
+* ``{"op": "loaded", "module": ...}``: whether that module is imported already; answer
+  ``{"error": null, "loaded": true or false}``.
 
 Everything the examples print goes to a buffer, never to the protocol's stdout.
 """
@@ -50,10 +52,6 @@ def _exec(code: str, name: str) -> dict[str, Any]:
     return {"error": None, "output": buffer.getvalue()}
 
 
-class _Runner(doctest.DocTestRunner):
-    pass
-
-
 def _doctest(source: str, name: str, line: int, namespace: dict[str, Any]) -> dict[str, Any]:
     parser = doctest.DocTestParser()
     test = parser.get_doctest(source, namespace, name, name, line)
@@ -61,7 +59,7 @@ def _doctest(source: str, name: str, line: int, namespace: dict[str, Any]) -> di
     # statements typed into one `manage.py shell` do.
     test.globs = namespace
     report = io.StringIO()
-    runner = _Runner(verbose=False, optionflags=doctest.ELLIPSIS)
+    runner = doctest.DocTestRunner(verbose=False, optionflags=doctest.ELLIPSIS)
     with contextlib.redirect_stderr(io.StringIO()):
         result = runner.run(test, out=report.write, clear_globs=False)
     return {"error": report.getvalue() if result.failed else None}
@@ -98,6 +96,8 @@ def main() -> None:
             answer = _doctest(
                 request["source"], request["name"], request["line"], namespace
             )
+        elif request["op"] == "loaded":
+            answer = {"error": None, "loaded": request["module"] in sys.modules}
         else:
             answer = _import(request["module"])
         protocol.write(json.dumps(answer) + "\n")
