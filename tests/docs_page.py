@@ -13,7 +13,8 @@ and its conventions, adapted to pages that show fragments rather than a whole pr
   and imported. ``:caption: <path> (before)`` is the same file as it was before the
   change the page describes.
 * ``.. code-block:: python`` whose first line is ``# settings.py``: lines the reader adds
-  to the end of ``mysite/settings.py``; they are added, and ``manage.py check`` must pass.
+  to the end of ``mysite/settings.py``; they are added, and ``manage.py check`` must pass
+  (unless the page runs a command right after, whose output it shows).
 * Any other ``.. code-block:: python``: a snippet, complete in itself. It is linted on its
   own (pyflakes' rules, through ruff: an undefined name, a missing or unused import
   fails) and run as a module of its own, in the page's shell.
@@ -56,12 +57,14 @@ from pathlib import Path
 
 from tests.tutorial_page import (
     Block,
+    Mismatch,
     PageError,
     Terminal,
     _commands,
     clean,
     matches,
     newcomer_env,
+    rewrite,
 )
 from tests.tutorial_page import (
     blocks as read_blocks,
@@ -338,6 +341,8 @@ class Project:
     shell: Shell | None = None
     stale: bool = False
     written: list[str] = field(default_factory=list)
+    #: The console outputs that differ from the page (for ``--write``).
+    mismatches: list[Mismatch] = field(default_factory=list)
 
     @classmethod
     def new(cls, scratch: Path, checkout: Path) -> Project:
@@ -399,18 +404,35 @@ class Project:
             self.shell = None
 
 
+def _with(project: Project, settings: Settings) -> str:
+    return (project.directory / SETTINGS).read_text() + "\n" + settings.content
+
+
 def _module(path: str) -> str:
     return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
 
-def run(page: Path, scratch: Path, checkout: Path = ROOT) -> list[str]:
-    """Run every example of ``page``; return what failed (nothing when all is well)."""
+def run(
+    page: Path,
+    scratch: Path,
+    checkout: Path = ROOT,
+    mismatches: list[Mismatch] | None = None,
+) -> list[str]:
+    """Run every example of ``page``; return what failed (nothing when all is well).
+
+    The console outputs that differ from the page are also added to ``mismatches``.
+    """
     name = page_path(page)
     page_steps = steps(page)
     failures = lint(page, page_steps, scratch)
     project = Project.new(scratch, checkout)
     try:
-        for step in page_steps:
+        for index, step in enumerate(page_steps):
+            after = page_steps[index + 1] if index + 1 < len(page_steps) else None
+            if isinstance(step, Settings) and isinstance(after, Command):
+                # The page runs a command with these settings itself: it is the check.
+                project.write(SETTINGS, _with(project, step))
+                continue
             failures += _run_step(name, step, project, scratch, checkout)
         # The files the page wrote last are imported too.
         if project.written:
@@ -419,6 +441,8 @@ def run(page: Path, scratch: Path, checkout: Path = ROOT) -> list[str]:
         failures.append(f"{name}: {exc}")
     finally:
         project.close()
+        if mismatches is not None:
+            mismatches += project.mismatches
     return failures
 
 
@@ -428,12 +452,13 @@ def _run_step(
     where = f"{name} line {step.line}"
     if isinstance(step, NewProject):
         project.close()
+        found = project.mismatches
         project.__dict__.update(vars(Project.new(scratch, checkout)))
+        project.mismatches = found
     elif isinstance(step, WriteFile):
         project.write(step.path, step.content)
     elif isinstance(step, Settings):
-        settings = project.directory / SETTINGS
-        project.write(SETTINGS, settings.read_text() + "\n" + step.content)
+        project.write(SETTINGS, _with(project, step))
         status, output = project.terminal.run("python manage.py check")
         if status != 0:
             yield f"{where}: with these settings, manage.py check fails:\n{output}"
@@ -461,6 +486,9 @@ def _run_step(
                 # imported at the end.
                 project.written.clear()
             if not matches(step.output, real):
+                project.mismatches.append(
+                    Mismatch(step.line, step.line + 1, step.text, step.output, real)
+                )
                 yield (
                     f"{where}: '$ {step.text}':\n--- the page shows:\n{step.output}\n"
                     f"--- the real output is:\n{real}\n---"
@@ -468,14 +496,23 @@ def _run_step(
 
 
 def main(argv: list[str]) -> int:
-    """``python -m tests.docs_page docs/howto/senders.rst ...``: run those pages."""
+    """``python -m tests.docs_page [--write] docs/howto/senders.rst ...``: run those pages
+    (all of them without a name). ``--write`` puts the real output of each console
+    command that differs into the page, except where the page shows a ``...``."""
     import tempfile
 
+    write = "--write" in argv
+    names = [a for a in argv if a != "--write"]
     status = 0
-    for name in argv or [str(p) for p in pages()]:
+    for name in names or [str(p) for p in pages()]:
         page = Path(name).resolve()
+        found: list[Mismatch] = []
         with tempfile.TemporaryDirectory(prefix="signalkit-docs-") as scratch:
-            failures = run(page, Path(scratch))
+            failures = run(page, Path(scratch), mismatches=found)
+        if write and found:
+            text, left = rewrite(page.read_text(), found)
+            page.write_text(text)
+            print(f"{page_path(page)}: {len(found) - len(left)} outputs rewritten")
         print(f"{page_path(page)}: {'ok' if not failures else 'FAILED'}")
         for failure in failures:
             print(failure, end="\n\n")

@@ -66,7 +66,8 @@ def test_each_check_id_is_documented_with_a_sample_message() -> None:
     assert set(by_id) == ALL_IDS
     for check_id, section in by_id.items():
         sample = re.search(
-            rf"^    \S+: \({re.escape(check_id)}\) \S.*\n        HINT: \S",
+            # The real output of manage.py check, in a console block (tab before HINT).
+            rf"^    \S+: \({re.escape(check_id)}\) \S.*\n    \s+HINT: \S",
             section,
             flags=re.MULTILINE,
         )
