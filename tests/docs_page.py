@@ -45,7 +45,6 @@ the page also starts the database afresh (the tables are created by
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
@@ -184,7 +183,9 @@ def _steps_of(page: Path, block: Block) -> list[Step]:
     if "caption" in block.options:
         path = block.options["caption"].removesuffix(" (before)")
         if Path(path).is_absolute() or ".." in Path(path).parts:
-            raise PageError(f"{where}: ':caption: {path}' must be a path in the project.")
+            raise PageError(
+                f"{where}: ':caption: {path}' must be a path in the project."
+            )
         return [WriteFile(block.line, path, body + "\n", block)]
     if block.language == "python":
         first = block.body[0][1] if block.body else ""
@@ -350,7 +351,9 @@ class Project:
         if directory.exists():
             shutil.rmtree(directory)
         shutil.copytree(
-            EXAMPLES, directory, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3")
+            EXAMPLES,
+            directory,
+            ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"),
         )
         bin_dir = scratch / "bin"
         bin_dir.mkdir(exist_ok=True)

@@ -52,7 +52,9 @@ def _exec(code: str, name: str) -> dict[str, Any]:
     return {"error": None, "output": buffer.getvalue()}
 
 
-def _doctest(source: str, name: str, line: int, namespace: dict[str, Any]) -> dict[str, Any]:
+def _doctest(
+    source: str, name: str, line: int, namespace: dict[str, Any]
+) -> dict[str, Any]:
     parser = doctest.DocTestParser()
     test = parser.get_doctest(source, namespace, name, name, line)
     # get_doctest copies the globals; the sessions of one shell share them, as the

@@ -29,7 +29,9 @@ def test_every_check_id_is_documented_once() -> None:
     used = _ids_in(ROOT / "signalkit")
     assert {"signalkit.E001", "signalkit.E002", "signalkit.E004"} <= used
     for check_id in used:
-        assert check_id in doc, f"{check_id} is not documented in docs/reference/checks.rst"
+        assert check_id in doc, (
+            f"{check_id} is not documented in docs/reference/checks.rst"
+        )
     headings = re.findall(r"^``(signalkit\.[EW]\d{3})``\s*$", doc, flags=re.MULTILINE)
     assert headings, "docs/reference/checks.rst has no check headings"
     assert len(headings) == len(set(headings)), "a check id is documented twice"
@@ -71,5 +73,7 @@ def test_each_check_id_is_documented_with_a_sample_message() -> None:
             section,
             flags=re.MULTILINE,
         )
-        assert sample, f"docs/reference/checks.rst shows no sample message for {check_id}"
+        assert sample, (
+            f"docs/reference/checks.rst shows no sample message for {check_id}"
+        )
         assert "**Cause.**" in section and "**Fix.**" in section, check_id
