@@ -34,6 +34,15 @@ and its conventions, adapted to pages that show fragments rather than a whole pr
   that must not see the ones before it (or after one that breaks the project on purpose:
   what was written and not yet imported is dropped, not imported).
 
+The pages describe the newest Django (tox's docs environment installs it), and their
+outputs are those of its newest release; a difference on Django 5.2 is stated in the
+prose, not run. ``python -m tests.docs_page [--write] docs/<page>.rst`` runs one page
+(``--write`` puts the real output of the console commands into it).
+
+To add a page: write it under ``docs/`` with these conventions, add it to a toctree, and
+run it; models or helpers its examples need go into ``docs/examples/``, where every page
+can use them, and :doc:`reference/examples` shows them.
+
 The page's shell is ``tests/docs_shell.py``, started in the project when a snippet or a
 session needs it. A new file is imported into it; after a change to a module it had
 imported, to the settings or to a ``models.py``, it is started again (as a reader
