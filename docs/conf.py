@@ -66,6 +66,9 @@ intersphinx_mapping = {
 }
 # Only what is named with a role and a "django" target goes to Django's documentation.
 intersphinx_disabled_reftypes = ["std:doc"]
+# Every role must find its target, here or in Django's inventory: with -W, a misspelled
+# Django name fails the build instead of rendering as plain text.
+nitpicky = True
 
 # The copy button copies commands and code, not prompts or outputs.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
