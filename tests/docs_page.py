@@ -65,6 +65,7 @@ from pathlib import Path
 
 from tests.tutorial_page import (
     Block,
+    Command,
     Mismatch,
     PageError,
     Terminal,
@@ -106,6 +107,8 @@ SHELL_TIMEOUT = 120  # seconds for one request
 
 @dataclass(frozen=True)
 class WriteFile:
+    """A code block with ``:caption: path``: the whole file, and the block it came from."""
+
     line: int
     path: str
     content: str
@@ -113,38 +116,32 @@ class WriteFile:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Snippet:
+    """A Python block without a caption: a module of its own, or (``settings``) lines
+    added to the settings."""
+
     line: int
     content: str
     block: Block
-
-
-@dataclass(frozen=True)
-class Snippet:
-    line: int
-    code: str
-    block: Block
+    settings: bool = False
 
 
 @dataclass(frozen=True)
 class Session:
+    """A pycon block, run with doctest in the page's shell."""
+
     line: int
     source: str
 
 
 @dataclass(frozen=True)
-class Command:
-    line: int
-    text: str
-    output: str | None
-
-
-@dataclass(frozen=True)
 class NewProject:
+    """A ``.. new-project:`` comment: start over in a fresh copy of the project."""
+
     line: int
 
 
-Step = WriteFile | Settings | Snippet | Session | Command | NewProject
+Step = WriteFile | Snippet | Session | Command | NewProject
 
 
 def page_path(page: Path) -> str:
@@ -199,12 +196,12 @@ def _steps_of(page: Path, block: Block) -> list[Step]:
     if block.language == "python":
         first = block.body[0][1] if block.body else ""
         if _SETTINGS_FRAGMENT.match(first):
-            return [Settings(block.line, body + "\n", block)]
+            return [Snippet(block.line, body + "\n", block, settings=True)]
         return [Snippet(block.line, body + "\n", block)]
     if block.language == "pycon":
         return [Session(block.body[0][0], body + "\n")]
     if block.language == "console":
-        return [Command(c.line, c.text, c.output) for c in _commands(block)]
+        return list(_commands(block))
     raise PageError(
         f"{where}: a '{block.language}' code-block that is neither a file "
         f"(':caption: path'), Python, a pycon session nor a console block. Mark it "
@@ -238,16 +235,16 @@ def lint(page: Path, page_steps: list[Step], scratch: Path) -> list[str]:
     for step in page_steps:
         if isinstance(step, NewProject):
             base_settings = (EXAMPLES / SETTINGS).read_text()
-        elif isinstance(step, (Snippet, Settings)) or (
+        elif isinstance(step, Snippet) or (
             isinstance(step, WriteFile) and step.path.endswith(".py")
         ):
             prefix = ""
-            if isinstance(step, Settings):
+            if isinstance(step, Snippet) and step.settings:
                 prefix = base_settings
                 base_settings += step.content
             elif isinstance(step, WriteFile) and step.path == SETTINGS:
                 base_settings = step.content
-            content = step.code if isinstance(step, Snippet) else step.content
+            content = step.content
             name = f"line{step.line}.py"
             (folder / name).write_text(prefix + content)
             origin[name] = (step.block, prefix.count("\n"))
@@ -416,7 +413,7 @@ class Project:
             self.shell = None
 
 
-def _with(project: Project, settings: Settings) -> str:
+def _with(project: Project, settings: Snippet) -> str:
     return (project.directory / SETTINGS).read_text() + "\n" + settings.content
 
 
@@ -441,7 +438,11 @@ def run(
     try:
         for index, step in enumerate(page_steps):
             after = page_steps[index + 1] if index + 1 < len(page_steps) else None
-            if isinstance(step, Settings) and isinstance(after, Command):
+            if (
+                isinstance(step, Snippet)
+                and step.settings
+                and isinstance(after, Command)
+            ):
                 # The page runs a command with these settings itself: it is the check.
                 project.write(SETTINGS, _with(project, step))
                 continue
@@ -469,14 +470,14 @@ def _run_step(
         project.mismatches = found
     elif isinstance(step, WriteFile):
         project.write(step.path, step.content)
-    elif isinstance(step, Settings):
+    elif isinstance(step, Snippet) and step.settings:
         project.write(SETTINGS, _with(project, step))
         status, output = project.terminal.run("python manage.py check")
         if status != 0:
             yield f"{where}: with these settings, manage.py check fails:\n{output}"
     elif isinstance(step, Snippet):
         answer = project.the_shell().ask(
-            op="exec", code=step.code, name=f"docs_example_line{step.line}"
+            op="exec", code=step.content, name=f"docs_example_line{step.line}"
         )
         if answer["error"]:
             yield f"{where}: the snippet raised:\n{answer['error']}"

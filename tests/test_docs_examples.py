@@ -79,13 +79,14 @@ def test_each_kind_of_block_is_a_step(page_of) -> None:  # type: ignore[no-untyp
         "* a list item:\n\n  .. code-block:: console\n\n      $ echo nested\n"
     )
     kinds = [
-        (type(s).__name__, getattr(s, "path", None)) for s in docs_page.steps(page)
+        (type(s).__name__, getattr(s, "path", getattr(s, "settings", None)))
+        for s in docs_page.steps(page)
     ]
     assert kinds == [
         ("WriteFile", "shop/signals.py"),
         ("WriteFile", "shop/models.py"),
-        ("Settings", None),
-        ("Snippet", None),
+        ("Snippet", True),
+        ("Snippet", False),
         ("NewProject", None),
         ("Session", None),
         ("Command", None),
