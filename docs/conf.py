@@ -50,15 +50,53 @@ version = release
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
+    "sphinx_copybutton",
 ]
+
+# Django's names link to Django's documentation. The build has no network, so the
+# inventory is a file in the repository, made from Django's own documentation source
+# (``python scripts/docs_outputs.py --django-inventory``).
+DJANGO_DOCS_VERSION = "6.1"
+intersphinx_mapping = {
+    "django": (
+        f"https://docs.djangoproject.com/en/{DJANGO_DOCS_VERSION}/",
+        str(ROOT / "docs" / "_intersphinx" / f"django-{DJANGO_DOCS_VERSION}.inv"),
+    ),
+}
+# Only what is named with a role and a "django" target goes to Django's documentation.
+intersphinx_disabled_reftypes = ["std:doc"]
+# Every role must find its target, here or in Django's inventory: with -W, a misspelled
+# Django name fails the build instead of rendering as plain text.
+nitpicky = True
+
+# The copy button copies commands and code, not prompts or outputs.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 # Signatures read better without the annotations; the prose states the accepted types.
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
 
-exclude_patterns = ["_build", "_benchmark_results.rst", "_outputs"]
+exclude_patterns = [
+    "_build",
+    "_benchmark_results.rst",
+    "**/_benchmark_results.rst",
+    "_outputs",
+    "_intersphinx",
+    "examples",
+]
 templates_path: list[str] = []
 
 html_theme = "furo"
 html_title = f"signalkit {release}"
 html_static_path: list[str] = []
+
+
+def setup(app: object) -> None:
+    """Roles for Django's settings (``:setting:`INSTALLED_APPS```), as Django's
+    documentation defines them, so that intersphinx resolves them."""
+    app.add_crossref_type(  # type: ignore[attr-defined]
+        directivename="setting", rolename="setting", indextemplate="pair: %s; setting"
+    )

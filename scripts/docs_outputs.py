@@ -8,7 +8,14 @@ test suite runs it).
 and writes the real outputs of its commands and shell sessions into the page. Outputs
 with a ``...`` in them are left to you, with the real output printed. Its check is
 ``python -m pytest -m tutorial tests/test_tutorial.py`` (tox's ``tutorial-*``
-environments).
+environments). The other pages' console outputs are refreshed by
+``python -m tests.docs_page --write docs/<page>.rst``.
+
+``--django-inventory [VERSION]`` makes docs/_intersphinx/django-X.Y.inv, the inventory
+through which the docs link to Django's documentation (the docs build has no network):
+it downloads Django's source distribution with pip (default: the installed version),
+builds its documentation with Sphinx, as docs.djangoproject.com lays it out, and keeps
+the ``objects.inv``. A few minutes. docs/conf.py names the file.
 """
 
 from __future__ import annotations
@@ -75,6 +82,40 @@ def tutorial() -> int:
     return 1 if left else 0
 
 
+def django_inventory(version: str) -> int:
+    """Build Django's documentation from its sdist and keep its inventory."""
+    import shutil
+    import tarfile
+
+    with tempfile.TemporaryDirectory(prefix="django-docs-") as scratch:
+        work = Path(scratch)
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"),
+                *("--no-binary", ":all:", f"Django=={version}", "-d", str(work)),
+            ],
+            check=True,
+        )
+        [sdist] = work.glob("*.tar.gz")
+        with tarfile.open(sdist) as archive:
+            archive.extractall(work, filter="data")
+        [source] = work.glob("*/docs")
+        # dirhtml: the URLs of docs.djangoproject.com (ref/signals/#...).
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "sphinx", "-b", "dirhtml", "-j", "auto", "-q"),
+                *(str(source), str(work / "html")),
+            ],
+            check=True,
+        )
+        major_minor = ".".join(version.split(".")[:2])
+        target = ROOT / "docs" / "_intersphinx" / f"django-{major_minor}.inv"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(work / "html" / "objects.inv", target)
+    print(f"Wrote {target.relative_to(ROOT)}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check``, compare) every output file; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -84,7 +125,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="follow docs/tutorial.rst and write its real outputs into it",
     )
+    parser.add_argument(
+        "--django-inventory",
+        nargs="?",
+        const="installed",
+        metavar="VERSION",
+        help="build Django's docs from its sdist and write docs/_intersphinx/django-X.Y.inv",
+    )
     options = parser.parse_args(argv)
+    if options.django_inventory:
+        import django
+
+        version = options.django_inventory
+        return django_inventory(
+            django.__version__ if version == "installed" else version
+        )
     if options.tutorial:
         return tutorial()
     check = options.check

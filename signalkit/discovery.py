@@ -16,6 +16,9 @@ from signalkit import conf
 
 logger = logging.getLogger("signalkit")
 
+#: The package of signalkit's own app, which autodiscovery skips.
+_OWN_APP = __name__.rpartition(".")[0]
+
 
 def autodiscover(modules: Sequence[str] | None = None) -> list[str]:
     """Import, for every installed app, each submodule named in ``modules``.
@@ -31,7 +34,8 @@ def autodiscover(modules: Sequence[str] | None = None) -> list[str]:
     ``modules`` is not a list or tuple of strings), and a bad ``SIGNALKIT["MODULES"]``
     raises ``ImproperlyConfigured``, rather than quietly finding nothing.
 
-    Return the dotted paths of the modules found, in import order.
+    signalkit's own app is skipped. Return the dotted paths of the modules found, in
+    import order.
     """
     if modules is None:
         names = conf.get("MODULES")
@@ -79,8 +83,15 @@ def discovered_modules() -> list[ModuleType]:
 
 def _candidates(names: Sequence[str]) -> Iterator[tuple[AppConfig, str, str]]:
     """``(app config, module name, dotted path)`` of every module autodiscovery looks
-    for: each name for each installed app, in ``INSTALLED_APPS`` order."""
+    for: each name for each installed app, in ``INSTALLED_APPS`` order.
+
+    signalkit's own app is left out: its modules are its machinery, not a project's
+    receivers (``MODULES = ["signals", "receivers"]`` would otherwise import
+    ``signalkit.receivers``, the decorators' module), and its signals are listed by
+    ``manage.py signals`` anyway."""
     for app_config in apps.get_app_configs():
+        if app_config.name == _OWN_APP:
+            continue
         for name in names:
             yield app_config, name, f"{app_config.name}.{name}"
 

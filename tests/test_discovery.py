@@ -224,3 +224,49 @@ def test_discovered_modules_follow_the_modules_setting() -> None:
         names = {m.__name__ for m in discovery.discovered_modules()}
     assert "tests.testapp.models" in names
     assert "tests.testapp.signals" not in names
+
+
+# signalkit's own app is not a project app ---------------------------------------------
+
+SIGNALKIT_MODULE_NAMES = ["signals", "receivers", "models", "testing", "checks"]
+
+
+def test_autodiscovery_skips_signalkits_own_app() -> None:
+    # Every one of these names is a module of signalkit: none is a project's receivers.
+    found = signalkit.autodiscover(modules=SIGNALKIT_MODULE_NAMES)
+    assert [name for name in found if name.split(".")[0] == "signalkit"] == []
+    assert "tests.testapp.signals" in found
+
+
+def test_the_default_run_returns_the_projects_modules_only() -> None:
+    found = signalkit.autodiscover()
+    assert "signalkit.signals" not in found
+    assert found[0] == "django.contrib.auth.signals"
+
+
+def test_discovered_modules_leave_signalkits_own_out() -> None:
+    with override_settings(SIGNALKIT={"MODULES": SIGNALKIT_MODULE_NAMES}):
+        names = {m.__name__ for m in discovery.discovered_modules()}
+    assert {n for n in names if n.split(".")[0] == "signalkit"} == set()
+    assert "tests.testapp.signals" in names
+
+
+def test_startup_with_modules_that_signalkit_has_imports_none_of_them() -> None:
+    # signalkit.testing is imported only by tests; a fresh process shows whether
+    # autodiscovery imported it for MODULES = [..., "testing"].
+    code = (
+        "import sys, django; from django.conf import settings; "
+        "from tests import settings as s; "
+        "settings.configure(INSTALLED_APPS=s.INSTALLED_APPS, DATABASES=s.DATABASES, "
+        "SIGNALKIT={'MODULES': ['signals', 'receivers', 'testing']}); django.setup(); "
+        "print('signalkit.testing' in sys.modules, 'tests.plainapp.receivers' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "True"]

@@ -17,7 +17,7 @@ def documented() -> set[str]:
     """Fully qualified names of the autodoc entries, relative names under their module."""
     names: set[str] = set()
     module = ""
-    for line in (ROOT / "docs" / "api.rst").read_text().splitlines():
+    for line in (ROOT / "docs" / "reference" / "api.rst").read_text().splitlines():
         found = re.match(r"^\.\. (?:current)?module:: ([\w.]+)", line)
         if found:
             module = found.group(1)
@@ -64,3 +64,32 @@ def test_command_outputs_shown_in_the_docs_are_current() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_mermaid_chart_pasted_into_markdown_is_the_commands_output() -> None:
+    from tests.tutorial_page import blocks
+
+    page = (ROOT / "docs" / "howto" / "seeing.rst").read_text()
+    [markdown] = [b for b in blocks(page, includes=True) if b.language == "markdown"]
+    fenced = "\n".join(text for _, text in markdown.body)
+    output = (ROOT / "docs" / "_outputs" / "signals-app-shop.mmd").read_text()
+    assert fenced == f"```mermaid\n{output.rstrip()}\n```"
+
+
+def test_every_builtin_signal_has_an_anchor_in_the_signals_reference() -> None:
+    from django.dispatch import Signal
+
+    from signalkit import known_signals
+
+    page = (ROOT / "docs" / "reference" / "signals.rst").read_text()
+    anchors = set(re.findall(r"^   \* - _`(\w+)`", page, flags=re.MULTILINE))
+    names = {"autoreload_started", "file_changed"}  # django.utils.autoreload's
+    for module_name in known_signals.MODULES:
+        module = known_signals.module(module_name)
+        if module is None and module_name == known_signals.AUTH:
+            from django.contrib.auth import signals as module
+        if module is None:
+            continue
+        names |= {n for n, v in vars(module).items() if isinstance(v, Signal)}
+    assert names - anchors == set()
+    assert {"post_save", "pre_update", "user_logged_in"} <= names

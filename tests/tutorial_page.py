@@ -57,7 +57,7 @@ SHELL_COMMAND = "python manage.py shell"
 COMMAND_TIMEOUT = 600  # seconds: a pip install on a cold cache
 PROMPT_TIMEOUT = 120  # seconds, for one statement in the shell
 
-_DIRECTIVE = re.compile(r"^\.\. ([\w-]+)::\s*(.*)$")
+_DIRECTIVE = re.compile(r"^(\s*)\.\. ([\w-]+)::\s*(.*)$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 _NOT_RUN = re.compile(r"^\.\. not-run:(.*)$")
 _ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
@@ -135,23 +135,41 @@ class Block:
     not_run: str | None
 
 
-def blocks(text: str) -> list[Block]:
-    """Every code block of an RST page; refuses the forms the follower cannot run."""
+def blocks(text: str, *, includes: bool = False) -> list[Block]:
+    """Every code block of an RST page, nested ones (in a list, a note) included;
+    refuses the forms the follower cannot run.
+
+    With ``includes=True`` a ``literalinclude`` or ``include`` directive is returned as a
+    block whose language is the directive's name and whose body is its argument (the
+    other pages' runner decides what may be included); the tutorial refuses them.
+    """
     lines = text.splitlines()
     found = []
     index = 0
     while index < len(lines):
         line = lines[index]
         directive = _DIRECTIVE.match(line)
-        if line.rstrip().endswith("::") and not line.startswith(".."):
+        if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):
             raise PageError(
                 f"line {index + 1}: a '::' literal block; use '.. code-block::' with a "
-                f"language, so that the tutorial test runs it or says why not."
+                f"language, so that the test runs it or says why not."
             )
         if not directive:
             index += 1
             continue
-        name, argument = directive.groups()
+        indent, name, argument = directive.groups()
+        if name in ("literalinclude", "include") and includes:
+            found.append(
+                Block(
+                    index + 1,
+                    name,
+                    {},
+                    [(index + 1, argument.strip())],
+                    _not_run(lines, index, indent),
+                )
+            )
+            index += 1
+            continue
         if name in ("literalinclude", "include", "code", "sourcecode"):
             raise PageError(
                 f"line {index + 1}: '.. {name}::'; the tutorial shows every file whole, "
@@ -170,7 +188,7 @@ def blocks(text: str) -> list[Block]:
             index += 1
         raw: list[tuple[int, str]] = []
         while index < len(lines) and (
-            not lines[index].strip() or lines[index][:1].isspace()
+            not lines[index].strip() or _indent(lines[index]) > len(indent)
         ):
             raw.append((index + 1, lines[index]))
             index += 1
@@ -181,21 +199,39 @@ def blocks(text: str) -> list[Block]:
         dedented = textwrap.dedent("\n".join(text for _, text in raw)).split("\n")
         body = [(number, text) for (number, _), text in zip(raw, dedented, strict=True)]
         found.append(
-            Block(start + 1, argument.strip(), options, body, _not_run(lines, start))
+            Block(
+                start + 1,
+                argument.strip(),
+                options,
+                body,
+                _not_run(lines, start, indent),
+            )
         )
     return found
 
 
-def _not_run(lines: list[str], start: int) -> str | None:
-    """The reason of a ``.. not-run:`` comment directly above line ``start``, if any."""
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _not_run(lines: list[str], start: int, indent: str = "") -> str | None:
+    """The reason of a ``.. not-run:`` comment directly above line ``start`` (at the
+    directive's indentation), if any."""
     index = start - 1
     while index >= 0 and not lines[index].strip():
         index -= 1
     comment: list[str] = []
-    while index >= 0 and lines[index][:1].isspace() and lines[index].strip():
+    while (
+        index >= 0
+        and _indent(lines[index]) > len(indent)
+        and lines[index].strip()
+        and not _NOT_RUN.match(lines[index][len(indent) :])
+    ):
         comment.insert(0, lines[index].strip())
         index -= 1
-    if index < 0 or not (marker := _NOT_RUN.match(lines[index])):
+    if index < 0 or not (marker := _NOT_RUN.match(lines[index][len(indent) :])):
+        return None
+    if _indent(lines[index]) != len(indent):
         return None
     reason = " ".join([marker.group(1).strip(), *comment]).strip()
     if not reason:

@@ -14,7 +14,7 @@ module                    ids
                           fast ``add()``
 ========================  ==================================================================
 
-Each id is documented in ``docs/checks.rst``, with a sample message; a number is never
+Each id is documented in ``docs/reference/checks.rst``, with a sample message; a number is never
 reused. A new check goes into the module of its area (and, for a new area, a new module
 added to :data:`CHECKS`).
 """
