@@ -18,7 +18,7 @@ import pytest
 from django.apps import apps
 from django.core import checks
 from django.core.management import call_command
-from django.db import models
+from django.db import models, transaction
 from django.dispatch import Signal
 
 import signalkit
@@ -214,3 +214,14 @@ def wrapper_of(func: Callable[..., Any]) -> Callable[..., Any]:
     """The function signalkit connected to Django for ``func`` (connected once)."""
     [conn] = [c for c in registry.connections() if c.func is func]
     return conn.wrapper
+
+
+@contextmanager
+def manual_transactions() -> Iterator[None]:
+    """Django's manual transaction management: autocommit off, no atomic block."""
+    transaction.set_autocommit(False)
+    try:
+        yield
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)

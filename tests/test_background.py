@@ -25,6 +25,7 @@ from django_tasks_db.models import DBTaskResult
 
 import signalkit
 from signalkit import tasks_compat
+from tests.helpers import manual_transactions
 from tests.taskapp import receivers
 from tests.taskapp.models import Depot, Parcel
 
@@ -245,16 +246,6 @@ def count_from_another_connection() -> int:
 # is not committed; robust ones are skipped and logged, others raise saying what to do.
 
 
-@contextmanager
-def _manual_transactions() -> Iterator[None]:
-    transaction.set_autocommit(False)
-    try:
-        yield
-    finally:
-        transaction.rollback()
-        transaction.set_autocommit(True)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("backend", ["default", "db", "immediate", "celery"])
 @pytest.mark.parametrize("how", ["send", "asend"])
@@ -271,7 +262,7 @@ def test_task_receiver_in_manual_transaction_mode(
     try:
         signalkit.receiver(ping, task=backend, robust=True)(receivers.record)
         send = async_to_sync(ping.asend) if how == "asend" else ping.send
-        with caplog.at_level(logging.ERROR, logger="signalkit"), _manual_transactions():
+        with caplog.at_level(logging.ERROR, logger="signalkit"), manual_transactions():
             send(sender=None)
             signalkit.receiver(ping, task=backend)(receivers.record_async)
             with pytest.raises(

@@ -8,7 +8,6 @@ import inspect
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from django.db.transaction import TransactionManagementError
 import signalkit
 from signalkit import delivery
 from signalkit.options import Options
-from tests.helpers import Boom, wrapper_of
+from tests.helpers import Boom, manual_transactions, wrapper_of
 from tests.testapp.models import Author, Tag
 
 ping = signalkit.Signal()
@@ -256,17 +255,6 @@ def test_robust_on_commit_logs_and_lets_later_callbacks_run(
     assert record.exc_info is not None and record.exc_info[0] is Boom
     assert "fail" in record.getMessage()
     assert "testapp.Tag" in record.getMessage()
-
-
-@contextmanager
-def manual_transactions() -> Iterator[None]:
-    """Django's manual transaction management: autocommit off, no atomic block."""
-    transaction.set_autocommit(False)
-    try:
-        yield
-    finally:
-        transaction.rollback()
-        transaction.set_autocommit(True)
 
 
 def signalkit_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
