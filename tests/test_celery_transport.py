@@ -18,6 +18,7 @@ from django.db import transaction
 
 import signalkit
 from signalkit import celery_transport
+from tests import interpreter
 from tests.helpers import connect_to_parcels, make_parcel
 from tests.taskapp import procs, receivers
 from tests.taskapp.models import Depot, Parcel
@@ -52,7 +53,7 @@ def test_task_acknowledges_late_and_is_rejected_when_its_worker_is_lost(
 def _probe(tmp_path: Path, *flags: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "tests.taskapp.celery_probe", *flags],
-        cwd=procs.ROOT,
+        cwd=interpreter.CWD,
         env=procs.worker_env(tmp_path),
         capture_output=True,
         text=True,
