@@ -29,7 +29,9 @@ def run_manage(
     """Run ``manage.py *args`` in ``cwd``; return its exit status and its stdout and stderr
     together."""
     # Pass PYTHONWARNINGS and the rest on unchanged, but not pytest-django's settings.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings}
+    # Unbuffered: the runner's lines (stderr) and the migrations' (stdout) share one pipe,
+    # and a buffered chunk of the latter could land in the middle of the former.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONUNBUFFERED": "1"}
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(pythonpath), env.get("PYTHONPATH")) if p
