@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import checks
 from django.test import override_settings
 
@@ -106,15 +107,12 @@ def test_w006_when_the_loaded_celery_app_has_no_broker(
         monkeypatch.delenv(variable, raising=False)
     task: Any = "celery" if how == "task='celery'" else True
     settings = {"TASK_BACKEND": "celery"} if task is True else {}
-    before = celery_app.conf.broker_url
     with override_settings(SIGNALKIT=settings):
         signalkit.receiver(receivers.shipment_priced, task=task)(receivers.record)
         assert [m for m in checks.run_checks() if m.id == "signalkit.W006"] == []
-        celery_app.conf.broker_url = None
-        try:
-            found = [m for m in checks.run_checks() if m.id == "signalkit.W006"]
-        finally:
-            celery_app.conf.broker_url = before
+        # The setting itself, not conf.broker_url (Celery reads the environment first).
+        monkeypatch.setitem(celery_app.conf, "broker_url", None)
+        found = [m for m in checks.run_checks() if m.id == "signalkit.W006"]
     [message] = found
     assert "'tests.taskapp.receivers.record' on shipment_priced" in message.msg
     assert "the Celery app this process loaded" in message.msg
@@ -128,11 +126,8 @@ def test_the_broker_from_the_environment_counts(
     celery_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     signalkit.receiver(receivers.shipment_priced, task="celery")(receivers.record)
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
-    before = celery_app.conf.broker_url
-    celery_app.conf.broker_url = None
-    try:
-        ids = {m.id for m in checks.run_checks()}
-    finally:
-        celery_app.conf.broker_url = before
-    assert "signalkit.W006" not in ids
+    monkeypatch.setitem(celery_app.conf, "broker_url", None)
+    monkeypatch.setenv("CELERY_BROKER_URL", str(settings.CELERY_BROKER_URL))
+    assert "signalkit.W006" not in {m.id for m in checks.run_checks()}
+    monkeypatch.delenv("CELERY_BROKER_URL")
+    assert "signalkit.W006" in {m.id for m in checks.run_checks()}
