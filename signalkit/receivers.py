@@ -149,7 +149,8 @@ class Shortcut(Protocol):
 
 
 class SaveShortcut(Protocol):
-    """``on_pre_save``: the options of every signal, and ``changed``."""
+    """``on_pre_save``: the options of every signal, and ``changed`` (a field name or a
+    list of them: run only when the save changes one)."""
 
     def __call__(
         self, sender: ModelSender | None = None, **options: Unpack[SaveOptions]
@@ -157,7 +158,11 @@ class SaveShortcut(Protocol):
 
 
 class PostSaveShortcut(Protocol):
-    """``on_post_save``: the options of ``on_pre_save``, and ``created``."""
+    """``on_post_save``: the options of ``on_pre_save``, and ``created``.
+
+    ``created=True`` runs the receiver for inserts only, ``created=False`` for updates
+    only; ``None``, the default, for both.
+    """
 
     def __call__(
         self, sender: ModelSender | None = None, **options: Unpack[PostSaveOptions]
@@ -180,19 +185,32 @@ def _shortcut(signal: Signal) -> Any:
     return shortcut
 
 
-# One shortcut per model signal, then one per bulk signal, each named after its signal.
-# The type of each says which options its signal takes (options.SIGNAL_OPTIONS, checked
-# against it by tests/test_receivers.py).
-on_pre_init: Shortcut = _shortcut(model_signals.pre_init)
-on_post_init: Shortcut = _shortcut(model_signals.post_init)
+def _shortcuts(*signals: Signal) -> tuple[Shortcut, ...]:
+    return tuple(map(_shortcut, signals))
+
+
+# One shortcut per model signal and per bulk signal, each named after its signal. Its type
+# says which options it takes: pre_save and post_save take more than the others
+# (options.SIGNAL_OPTIONS; tests/test_receivers.py checks that the two agree).
 on_pre_save: SaveShortcut = _shortcut(model_signals.pre_save)
 on_post_save: PostSaveShortcut = _shortcut(model_signals.post_save)
-on_pre_delete: Shortcut = _shortcut(model_signals.pre_delete)
-on_post_delete: Shortcut = _shortcut(model_signals.post_delete)
-on_m2m_changed: Shortcut = _shortcut(model_signals.m2m_changed)
-on_pre_bulk_create: Shortcut = _shortcut(bulk_signals.pre_bulk_create)
-on_post_bulk_create: Shortcut = _shortcut(bulk_signals.post_bulk_create)
-on_pre_bulk_update: Shortcut = _shortcut(bulk_signals.pre_bulk_update)
-on_post_bulk_update: Shortcut = _shortcut(bulk_signals.post_bulk_update)
-on_pre_update: Shortcut = _shortcut(bulk_signals.pre_update)
-on_post_update: Shortcut = _shortcut(bulk_signals.post_update)
+(
+    on_pre_init,
+    on_post_init,
+    on_pre_delete,
+    on_post_delete,
+    on_m2m_changed,
+    on_pre_bulk_create,
+    on_post_bulk_create,
+    on_pre_bulk_update,
+    on_post_bulk_update,
+    on_pre_update,
+    on_post_update,
+) = _shortcuts(
+    model_signals.pre_init,
+    model_signals.post_init,
+    model_signals.pre_delete,
+    model_signals.post_delete,
+    model_signals.m2m_changed,
+    *bulk_signals.BULK_SIGNALS,
+)

@@ -342,8 +342,11 @@ def test_each_shortcut_is_typed_with_the_options_of_its_signal(
 ) -> None:
     name = f"on_{naming.signal_name(signal)}"
     assert name in signalkit.__all__
-    # The declared type of the shortcut: a Protocol whose **options unpack a TypedDict.
-    protocol = getattr(receivers, receivers.__annotations__[name])
+    # The declared type of the shortcut (or else the one _shortcuts() gives): a Protocol
+    # whose **options unpack a TypedDict.
+    made = inspect.signature(receivers._shortcuts).return_annotation
+    declared = receivers.__annotations__.get(name, made.removesuffix(", ...]")[6:])
+    protocol = getattr(receivers, declared)
     hint = inspect.signature(protocol.__call__).parameters["options"].annotation
     typed = re.fullmatch(r"Unpack\[(\w+)\]", hint)
     assert typed is not None, hint
