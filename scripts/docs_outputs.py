@@ -41,11 +41,9 @@ COMMANDS: dict[str, list[str]] = {
 
 def render(arguments: list[str]) -> str:
     """What the command prints for ``arguments``, run from the repository root."""
+    # The signalkit this interpreter imports (installed, or named by PYTHONPATH), as the
+    # tests do: manage.py falls back to this checkout only when none is installed.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mysite.settings"}
-    # This checkout's signalkit, as the tests import it, not whichever one is installed.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-    )
     env.pop("EXAMPLE_TASKS", None)
     result = subprocess.run(
         [

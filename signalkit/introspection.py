@@ -253,6 +253,23 @@ class _Missing:
 
 # Filters --------------------------------------------------------------------------------
 
+#: The packages whose own receivers ``manage.py signals`` lists only with ``--all``: they
+#: are there in every project, and a project's own receivers are what one looks for.
+FRAMEWORKS = ("django", "signalkit")
+
+
+def is_framework(entry: Entry) -> bool:
+    """True for a receiver defined in Django or in signalkit (see :data:`FRAMEWORKS`)."""
+    return any(
+        entry.module == name or entry.module.startswith(f"{name}.")
+        for name in FRAMEWORKS
+    )
+
+
+def without_frameworks(entries: Iterable[Entry]) -> list[Entry]:
+    """The entries of receivers not defined in Django or signalkit."""
+    return [e for e in entries if not is_framework(e)]
+
 
 def for_app(entries: Iterable[Entry], label: str) -> list[Entry]:
     """The entries of receivers defined in app ``label`` or listening to its models.

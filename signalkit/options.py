@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from django.db.models import signals as model_signals
 from django.dispatch import Signal
@@ -29,7 +29,57 @@ CELERY = "celery"
 #: the module that is its transport (a :class:`signalkit.background.Transport`, and the
 #: task its workers run, registered when signalkit's app is ready).
 TRANSPORTS = {CELERY: ("celery", "signalkit.celery_transport")}
-_TASK_KEYS = ("backend", "queue_name", "priority", "fields", "exclude")
+
+
+# The options as a decorator takes them: their names and types, for type checkers and the
+# keyword arguments of the decorators, and which signals take which (parse() reads it).
+
+
+class TaskOptions(TypedDict, total=False):
+    """The dict form of ``task=``: where a receiver's events go, and what they carry."""
+
+    backend: Literal["celery"] | str  # a TASKS alias, or "celery"
+    queue_name: str
+    priority: int
+    fields: list[str] | tuple[str, ...]
+    exclude: list[str] | tuple[str, ...]
+
+
+class CommonOptions(TypedDict, total=False):
+    """The options every signal takes (the API reference describes each)."""
+
+    subclasses: bool
+    when: Callable[..., object] | None
+    on_commit: bool
+    task: bool | Literal["celery"] | str | TaskOptions
+    robust: bool
+    reentrant: bool
+    dispatch_uid: Hashable | None
+    weak: bool
+
+
+class SaveOptions(CommonOptions, total=False):
+    """The options of ``pre_save``: those of every signal, and ``changed``."""
+
+    changed: str | list[str] | tuple[str, ...] | None
+
+
+class PostSaveOptions(SaveOptions, total=False):
+    """The options of ``post_save``: those of ``pre_save``, and ``created``."""
+
+    created: bool | None
+
+
+#: Every option: what ``receiver()`` takes, whatever the signal.
+ReceiverOptions = PostSaveOptions
+
+#: The signals that take options besides :class:`CommonOptions`, with the options they take.
+SIGNAL_OPTIONS: dict[Signal, type[CommonOptions]] = {
+    model_signals.pre_save: SaveOptions,
+    model_signals.post_save: PostSaveOptions,
+}
+_COMMON = frozenset(CommonOptions.__annotations__)
+_TASK_KEYS = tuple(TaskOptions.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -100,7 +150,7 @@ _NAMES = tuple(Options.__dataclass_fields__)
 _BOOL_OPTIONS = ("subclasses", "on_commit", "robust", "reentrant", "weak")
 
 
-def parse(options: dict[str, Any], signals: Sequence[Signal], where: str) -> Options:
+def parse(options: Mapping[str, Any], signals: Sequence[Signal], where: str) -> Options:
     """Validate a decorator's keyword options for ``signals`` (named ``where`` in
     messages) and return them parsed.
 
@@ -117,19 +167,22 @@ def parse(options: dict[str, Any], signals: Sequence[Signal], where: str) -> Opt
                 f"Unknown receiver option {name!r} for {where}.{maybe} The options are: "
                 f"{', '.join(_NAMES)}."
             )
+    for name in options:
+        if (
+            name not in _COMMON and options[name] is not None
+        ):  # None is the default: fine anywhere
+            _only_on(name, signals)
     for name in _BOOL_OPTIONS:
         if name in options and not isinstance(options[name], bool):
             raise TypeError(
                 f"Receiver option {name}= on {where} takes True or False, not {options[name]!r}."
             )
     created = options.get("created")
-    if created is not None:
-        if not isinstance(created, bool):
-            raise TypeError(
-                f"Receiver option created= on {where} takes True, False or None, not "
-                f"{created!r}."
-            )
-        _only_on("created", signals, (model_signals.post_save,))
+    if created is not None and not isinstance(created, bool):
+        raise TypeError(
+            f"Receiver option created= on {where} takes True, False or None, not "
+            f"{created!r}."
+        )
     changed = _parse_changed(options.get("changed"), signals, where)
     when = options.get("when")
     if when is not None:
@@ -162,7 +215,7 @@ _SHAREABLE = (bool, str, type(None))
 _shared: dict[tuple[tuple[str, Any], ...], Options] = {}
 
 
-def _shared_options(given: dict[str, Any], **parsed: Any) -> Options:
+def _shared_options(given: Mapping[str, Any], **parsed: Any) -> Options:
     # The values as given (``changed`` normalised) decide everything parsed from them.
     raw = {**given, "changed": parsed["changed"]}
     shareable = raw.get("dispatch_uid") is None and all(
@@ -179,12 +232,15 @@ def _shared_options(given: dict[str, Any], **parsed: Any) -> Options:
     return found
 
 
-def _only_on(
-    option: str, signals: Sequence[Signal], allowed: tuple[Signal, ...]
-) -> None:
+def _only_on(option: str, signals: Sequence[Signal]) -> None:
+    """Raise ``TypeError`` unless every signal of ``signals`` takes ``option``."""
     for each in signals:
-        if each not in allowed:
-            names = " and ".join(signal_name(s) for s in allowed)
+        if option not in SIGNAL_OPTIONS.get(each, CommonOptions).__annotations__:
+            names = " and ".join(
+                signal_name(s)
+                for s, takes in SIGNAL_OPTIONS.items()
+                if option in takes.__annotations__
+            )
             raise TypeError(
                 f"Receiver option {option}= makes no sense on {signal_name(each)}: it only "
                 f"applies to {names}."
@@ -206,7 +262,6 @@ def _parse_changed(
             f"Receiver option changed= on {where} takes a field name or a non-empty list of "
             f"field names, not {changed!r}."
         )
-    _only_on("changed", signals, (model_signals.pre_save, model_signals.post_save))
     return tuple(fields)
 
 

@@ -6,21 +6,39 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from types import FunctionType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
+from django.db.models import Model
+from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
 from signalkit import _django, delivery, registry, senders, tracking
 from signalkit import signals as bulk_signals
 from signalkit.naming import callable_path, is_module_level, signal_name, signal_path
-from signalkit.options import MODEL_SIGNALS, check_targets
+from signalkit.options import check_targets
 from signalkit.options import parse as parse_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from signalkit.options import (
+        CommonOptions,
+        PostSaveOptions,
+        ReceiverOptions,
+        SaveOptions,
+    )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: A model sender: a model class, ``"app_label.Model"`` (or ``"app_label.*"``), or a list
+#: of these. ``None`` means any sender.
+ModelSender: TypeAlias = type[Model] | str | Sequence[type[Model] | str]
+
 
 def receiver(
-    signal: Signal | Sequence[Signal], sender: Any = None, **options: Any
+    signal: Signal | Sequence[Signal],
+    sender: object = None,
+    **options: Unpack[ReceiverOptions],
 ) -> Callable[[F], F]:
     """Connect the decorated function to ``signal`` (or each signal of a list).
 
@@ -122,7 +140,36 @@ def _check_task_receiver(func: Any, signal_list: list[Signal]) -> None:
         )
 
 
-def _shortcut(signal: Signal) -> Callable[..., Callable[[F], F]]:
+class Shortcut(Protocol):
+    """A shortcut for a signal that takes the options every signal takes."""
+
+    def __call__(
+        self, sender: ModelSender | None = None, **options: Unpack[CommonOptions]
+    ) -> Callable[[F], F]: ...
+
+
+class SaveShortcut(Protocol):
+    """``on_pre_save``: the options of every signal, and ``changed`` (a field name or a
+    list of them: run only when the save changes one)."""
+
+    def __call__(
+        self, sender: ModelSender | None = None, **options: Unpack[SaveOptions]
+    ) -> Callable[[F], F]: ...
+
+
+class PostSaveShortcut(Protocol):
+    """``on_post_save``: the options of ``on_pre_save``, and ``created``.
+
+    ``created=True`` runs the receiver for inserts only, ``created=False`` for updates
+    only; ``None``, the default, for both.
+    """
+
+    def __call__(
+        self, sender: ModelSender | None = None, **options: Unpack[PostSaveOptions]
+    ) -> Callable[[F], F]: ...
+
+
+def _shortcut(signal: Signal) -> Any:
     name = f"on_{signal_name(signal)}"
 
     def shortcut(sender: Any = None, **options: Any) -> Callable[[F], F]:
@@ -138,12 +185,18 @@ def _shortcut(signal: Signal) -> Callable[..., Callable[[F], F]]:
     return shortcut
 
 
-# One shortcut per model signal, then one per bulk signal, each named after its signal.
+def _shortcuts(*signals: Signal) -> tuple[Shortcut, ...]:
+    return tuple(map(_shortcut, signals))
+
+
+# One shortcut per model signal and per bulk signal, each named after its signal. Its type
+# says which options it takes: pre_save and post_save take more than the others
+# (options.SIGNAL_OPTIONS; tests/test_receivers.py checks that the two agree).
+on_pre_save: SaveShortcut = _shortcut(model_signals.pre_save)
+on_post_save: PostSaveShortcut = _shortcut(model_signals.post_save)
 (
     on_pre_init,
     on_post_init,
-    on_pre_save,
-    on_post_save,
     on_pre_delete,
     on_post_delete,
     on_m2m_changed,
@@ -153,4 +206,11 @@ def _shortcut(signal: Signal) -> Callable[..., Callable[[F], F]]:
     on_post_bulk_update,
     on_pre_update,
     on_post_update,
-) = map(_shortcut, (*MODEL_SIGNALS, *bulk_signals.BULK_SIGNALS))
+) = _shortcuts(
+    model_signals.pre_init,
+    model_signals.post_init,
+    model_signals.pre_delete,
+    model_signals.post_delete,
+    model_signals.m2m_changed,
+    *bulk_signals.BULK_SIGNALS,
+)

@@ -49,10 +49,17 @@ def render_json(entries: Iterable[Entry]) -> str:
     return json.dumps([as_json(e) for e in entries], indent=2)
 
 
-def render_text(entries: Sequence[Entry], style: Style) -> str:
-    """The entries grouped by signal, one block per receiver."""
+def render_text(entries: Sequence[Entry], style: Style, hidden: int = 0) -> str:
+    """The entries grouped by signal, one block per receiver; ``hidden`` receivers of
+    Django and signalkit left out are counted at the end."""
+    left_out = (
+        ""
+        if not hidden
+        else f"\n{hidden} receiver{'s' if hidden != 1 else ''} of Django and signalkit "
+        f"not shown: --all lists them."
+    )
     if not entries:
-        return "No receivers match."
+        return f"No receivers match.{left_out}"
     lines: list[str] = []
     current = None
     for entry in entries:
@@ -86,7 +93,7 @@ def render_text(entries: Sequence[Entry], style: Style) -> str:
         f"{count} receiver{'s' if count != 1 else ''} on {signal_count} "
         f"signal{'s' if signal_count != 1 else ''}."
     )
-    return "\n".join(lines)
+    return "\n".join(lines) + left_out
 
 
 def _option_text(value: Any) -> str:
@@ -171,12 +178,13 @@ def _mermaid_label(text: str) -> str:
 
 
 #: The output formats of ``manage.py signals --format``: each name's renderer (it gets
-#: the entries and the command's style) and what it prints, for the command's help.
-FORMATS: dict[str, tuple[Callable[[Sequence[Entry], Style], str], str]] = {
+#: the entries, the command's style, and how many receivers of Django and signalkit were
+#: left out) and what it prints, for the command's help.
+FORMATS: dict[str, tuple[Callable[[Sequence[Entry], Style, int], str], str]] = {
     "text": (render_text, "grouped by signal"),
-    "json": (lambda entries, style: render_json(entries), "a list of objects"),
+    "json": (lambda entries, style, hidden: render_json(entries), "a list of objects"),
     "mermaid": (
-        lambda entries, style: render_mermaid(entries),
+        lambda entries, style, hidden: render_mermaid(entries),
         "a flowchart to paste into Markdown",
     ),
 }

@@ -72,7 +72,7 @@ class Run(NamedTuple):
 
 
 @contextmanager
-def capture(signal: Signal, sender: Any = None) -> Iterator[list[Call]]:
+def capture(signal: Signal, sender: object = None) -> Iterator[list[Call]]:
     """Record every send of ``signal`` made in the block, as a list of :class:`Call`.
 
     ``sender`` keeps the sends of that sender only (a model class, or
@@ -98,7 +98,7 @@ def capture(signal: Signal, sender: Any = None) -> Iterator[list[Call]]:
 
 @contextmanager
 def assert_sent(
-    signal: Signal, sender: Any = None, **kwargs: Any
+    signal: Signal, sender: object = None, **kwargs: Any
 ) -> Iterator[list[Call]]:
     """Fail unless the block sends ``signal`` at least once from ``sender`` (``None``:
     any sender) with keyword arguments that include ``kwargs`` (compared with ``==``).
@@ -119,7 +119,7 @@ def assert_sent(
 
 @contextmanager
 def assert_not_sent(
-    signal: Signal, sender: Any = None, **kwargs: Any
+    signal: Signal, sender: object = None, **kwargs: Any
 ) -> Iterator[list[Call]]:
     """Fail if the block sends ``signal`` from ``sender`` (``None``: any sender) with
     keyword arguments that include ``kwargs`` (compared with ``==``).
@@ -138,7 +138,7 @@ def assert_not_sent(
         raise AssertionError(_sent_message(signal, expected, kwargs, matching))
 
 
-def mute(*signals: Signal, sender: Any = None) -> Muted:
+def mute(*signals: Signal, sender: object = None) -> Muted:
     """Silence every receiver of ``signals`` (all signals if none are given), plain
     Django receivers included, for the sends made in the block or decorated function.
 
@@ -169,7 +169,7 @@ class Muted:
     exiting in different contexts accumulates nothing.
     """
 
-    def __init__(self, signals: tuple[Signal, ...], sender: Any) -> None:
+    def __init__(self, signals: tuple[Signal, ...], sender: object) -> None:
         self.signals = signals
         self.sender = sender
 

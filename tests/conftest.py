@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from signalkit import _testing_signal_patch
-from tests.helpers import connections_undone
+from tests.helpers import connections_undone, redis_problem
 
 
 @pytest.fixture
@@ -31,3 +31,25 @@ def celery_app() -> Any:
     from tests.celery_app import app
 
     return app
+
+
+@pytest.fixture(scope="session")
+def redis() -> str:
+    """The URL of the Redis the Celery tests use, once it has answered a ping.
+
+    Without a Redis there, each test that needs it fails with one line saying so and how
+    to start one, instead of a traceback from deep inside kombu.
+    """
+    from django.conf import settings
+
+    url = str(settings.CELERY_BROKER_URL)
+    problem = redis_problem(url)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    return url
+
+
+@pytest.fixture
+def celery_broker(redis: str, celery_app: Any) -> Any:
+    """The test project's Celery app, its Redis broker known to be running."""
+    return celery_app

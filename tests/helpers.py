@@ -225,3 +225,19 @@ def manual_transactions() -> Iterator[None]:
     finally:
         transaction.rollback()
         transaction.set_autocommit(True)
+
+
+def redis_problem(url: str) -> str | None:
+    """``None`` if the Redis at ``url`` answers a ping; else one line saying what the
+    Celery tests need and how to start it."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        return (
+            f"The Celery tests need Redis at {url}, which does not answer ({exc}): start "
+            f"it (redis-server --daemonize yes, or apt-get install redis-server), or set "
+            f"SIGNALKIT_TEST_BROKER to the URL of a running Redis."
+        )
+    return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.dispatch import Signal
@@ -15,9 +14,9 @@ from signalkit import _testing_signal_patch
 from signalkit.testing import (
     mute,
 )
+from tests import interpreter
 from tests.helpers import Recorder, connected
 
-ROOT = Path(__file__).resolve().parent.parent
 plain = Signal()
 
 pytestmark = pytest.mark.usefixtures("no_testing_helper_left")
@@ -73,9 +72,12 @@ def test_importing_the_helpers_patches_nothing() -> None:
         "from django.conf import settings\n"
         "assert not settings.configured\n"
     )
-    env = {"PYTHONPATH": str(ROOT), "PATH": ""}
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        cwd=interpreter.CWD,
+        env=interpreter.env({"PATH": ""}),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -18,7 +19,8 @@ from django.db import transaction
 
 import signalkit
 from signalkit import celery_transport
-from tests.helpers import connect_to_parcels, make_parcel
+from tests import interpreter
+from tests.helpers import connect_to_parcels, make_parcel, redis_problem
 from tests.taskapp import procs, receivers
 from tests.taskapp.models import Depot, Parcel
 
@@ -52,7 +54,7 @@ def test_task_acknowledges_late_and_is_rejected_when_its_worker_is_lost(
 def _probe(tmp_path: Path, *flags: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "tests.taskapp.celery_probe", *flags],
-        cwd=procs.ROOT,
+        cwd=interpreter.CWD,
         env=procs.worker_env(tmp_path),
         capture_output=True,
         text=True,
@@ -82,7 +84,7 @@ def test_no_w005_once_the_project_loads_its_celery_app(tmp_path: Path) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_pool_process_gets_its_event_delivered_again(
-    tmp_path: Path, celery_app: Any
+    tmp_path: Path, celery_broker: Any
 ) -> None:
     queue = f"signalkit-kill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     hold = tmp_path / "hold"
@@ -144,10 +146,10 @@ def test_celery_task_is_registered_with_late_acks(celery_app: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_celery_worker_process_runs_the_receiver(
-    tmp_path: Path, celery_app: Any
+    tmp_path: Path, celery_broker: Any
 ) -> None:
     queue = f"signalkit-test-{os.getpid()}"
-    celery_app.control.purge()
+    celery_broker.control.purge()
     connect_to_parcels(
         receivers.record, task={"backend": "celery", "queue_name": queue}
     )
@@ -162,3 +164,20 @@ def test_celery_worker_process_runs_the_receiver(
     got = json.loads(output.read_text().splitlines()[0])
     assert got["label"] == "p1"
     assert got["pid"] == worker.pid
+
+
+def test_a_missing_redis_is_one_line_naming_it_and_how_to_start_it(
+    redis: str,
+) -> None:
+    assert redis_problem(redis) is None  # the broker of this run answers
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    problem = redis_problem(f"redis://127.0.0.1:{port}/0")
+    assert problem is not None
+    assert "\n" not in problem
+    assert problem.startswith(
+        f"The Celery tests need Redis at redis://127.0.0.1:{port}/0"
+    )
+    assert "redis-server --daemonize yes" in problem
+    assert "SIGNALKIT_TEST_BROKER" in problem

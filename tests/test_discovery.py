@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -14,9 +12,9 @@ from django.test import override_settings
 
 import signalkit
 from signalkit import discovery
+from tests import interpreter
 from tests.testapp.models import Author
 
-ROOT = Path(__file__).resolve().parent.parent
 APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -174,11 +172,10 @@ def test_broken_module_propagates_naming_the_app() -> None:
 
 
 def test_broken_module_fails_django_setup_in_a_fresh_process() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_broken"}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=env,
+        cwd=interpreter.CWD,
+        env=interpreter.env(DJANGO_SETTINGS_MODULE="tests.settings_broken"),
         capture_output=True,
         text=True,
         check=False,
@@ -205,7 +202,8 @@ def test_position_of_signalkit_in_installed_apps_does_not_matter() -> None:
     for first in (True, False):
         result = subprocess.run(
             [sys.executable, "-c", code.format(first=first)],
-            cwd=ROOT,
+            cwd=interpreter.CWD,
+            env=interpreter.env(),
             capture_output=True,
             text=True,
             check=True,

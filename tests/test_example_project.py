@@ -30,7 +30,9 @@ def run_manage(
     by its stderr (kept apart: interleaved, the runner's result lines on stderr could
     land in the middle of a line of migration progress on stdout)."""
     # Pass PYTHONWARNINGS and the rest on unchanged, but not pytest-django's settings.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings}
+    # Unbuffered: the runner's lines (stderr) and the migrations' (stdout) share one pipe,
+    # and a buffered chunk of the latter could land in the middle of the former.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONUNBUFFERED": "1"}
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(pythonpath), env.get("PYTHONPATH")) if p

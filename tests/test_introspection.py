@@ -482,3 +482,23 @@ def test_a_builtin_receiver_has_no_location() -> None:
     [entry] = introspection.receivers([signal])
     assert (entry.receiver, entry.location) == ("builtins.print", (None, None))
     assert "defined at" not in rendering.render_text([entry], no_style())
+
+
+def test_is_framework_names_djangos_and_signalkits_modules_only() -> None:
+    def entry(module: str) -> introspection.Entry:
+        return introspection.Entry(
+            "s.post_save", f"{module}.f", None, {}, None, module=module
+        )
+
+    framework = ["django", "django.contrib.auth.models", "signalkit", "signalkit.conf"]
+    others = [
+        "django_tasks_db.models",
+        "djangox",
+        "signalkit_extras.x",
+        "shop.signals",
+        "",
+    ]
+    assert all(introspection.is_framework(entry(m)) for m in framework)
+    assert not any(introspection.is_framework(entry(m)) for m in others)
+    kept = introspection.without_frameworks([entry(m) for m in framework + others])
+    assert [e.module for e in kept] == others

@@ -12,7 +12,7 @@ from django.dispatch import Signal as DjangoSignal
 from django.test import override_settings
 
 import signalkit
-from signalkit import naming, registry
+from signalkit import naming, options, registry, signals
 from signalkit.options import Options
 from tests.helpers import raises_type_error, recorder
 from tests.taskapp.models import Parcel
@@ -260,3 +260,50 @@ def test_options_non_default() -> None:
         "robust": True,
         "created": False,
     }
+
+
+# The typed options (what type checkers and the decorators' signatures read).
+
+#: A valid value of each option, for any signal that takes it.
+VALID = {
+    "subclasses": True,
+    "created": True,
+    "changed": "name",
+    "when": lambda **kwargs: True,
+    "on_commit": True,
+    "task": True,
+    "robust": True,
+    "reentrant": True,
+    "dispatch_uid": "uid",
+    "weak": True,
+}
+
+
+def test_the_typed_options_are_the_options() -> None:
+    assert set(options.ReceiverOptions.__annotations__) == set(
+        Options.__dataclass_fields__
+    )
+    assert set(VALID) == set(Options.__dataclass_fields__)
+
+
+@pytest.mark.parametrize(
+    "signal", [*options.MODEL_SIGNALS, *signals.BULK_SIGNALS], ids=naming.signal_name
+)
+def test_a_signal_takes_exactly_the_options_its_typed_options_name(
+    signal: DjangoSignal,
+) -> None:
+    # API.md section 2: created= is post_save's alone, changed= pre_save's and post_save's.
+    only_on = {
+        "created": {model_signals.post_save},
+        "changed": {model_signals.pre_save, model_signals.post_save},
+    }
+    typed = options.SIGNAL_OPTIONS.get(signal, options.CommonOptions).__annotations__
+    for name, value in VALID.items():
+        try:
+            options.parse({name: value}, [signal], "the signal")
+        except TypeError:
+            accepted = False
+        else:
+            accepted = True
+        assert accepted == (signal in only_on.get(name, {signal})), name
+        assert (name in typed) == accepted, name

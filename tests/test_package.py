@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
-ROOT = Path(__file__).resolve().parent.parent
+import signalkit
+from tests import interpreter
+from tests.interpreter import ROOT
 
 
 def _run(code: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=ROOT,
+        cwd=interpreter.CWD,
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "", "PYTHONPATH": str(ROOT)},
+        env=interpreter.env({"PATH": ""}),
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -95,3 +102,75 @@ def test_no_import_cycle() -> None:
 
     for module in sorted(graph):
         visit(module, [])
+
+
+# Which signalkit the suite tests.
+
+
+def _installed_init() -> Path:
+    """Where the installed django-signalkit put ``signalkit/__init__.py``: in
+    site-packages, or in the source folder of an editable install (PEP 610's
+    ``direct_url.json`` names it)."""
+    dist = metadata.distribution("django-signalkit")
+    direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    if direct.get("dir_info", {}).get("editable"):
+        source = Path(url2pathname(urlparse(direct["url"]).path))
+        return source / "signalkit" / "__init__.py"
+    return Path(str(dist.locate_file("signalkit/__init__.py")))
+
+
+def test_signalkit_is_the_installed_package() -> None:
+    # Under tox, the built wheel: a file missing from it fails the suite instead of being
+    # read from the source tree. A PYTHONPATH that names another signalkit on purpose
+    # (a second checkout sharing one virtualenv) is respected.
+    imported = Path(signalkit.__file__).resolve()
+    named = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if any(p and Path(p).resolve() == imported.parent.parent for p in named):
+        return
+    expected = _installed_init().resolve()
+    assert imported == expected, (
+        f"The tests imported signalkit from {imported}, not from the installed "
+        f"django-signalkit ({expected}): something put the source tree first on "
+        f"sys.path. Run the suite with tox, or install this checkout with "
+        f"'python -m pip install -e .'."
+    )
+
+
+def _signalkit_file(args: list[str], cwd: Path, **env: str) -> Path:
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=interpreter.env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return Path(result.stdout.splitlines()[-1]).resolve()
+
+
+PRINT = "import signalkit; print(signalkit.__file__)"
+
+
+def test_child_processes_import_the_signalkit_of_the_tests() -> None:
+    here = Path(signalkit.__file__).resolve()
+    # python -c, and python -m (as db_worker and the Celery worker are started).
+    assert _signalkit_file(["-c", PRINT], interpreter.CWD) == here
+    assert (
+        _signalkit_file(
+            ["-m", "django", "shell", "-c", PRINT],
+            interpreter.CWD,
+            DJANGO_SETTINGS_MODULE="tests.settings",
+        )
+        == here
+    )
+    # The example project's manage.py, run from the root (the e2e and docs tests).
+    manage = str(ROOT / "example_project" / "manage.py")
+    assert (
+        _signalkit_file(
+            [manage, "shell", "-c", PRINT],
+            ROOT,
+            DJANGO_SETTINGS_MODULE="mysite.settings",
+        )
+        == here
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.db.models import signals as model_signals
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
-from signalkit import naming, registry, signals
+from signalkit import naming, options, receivers, registry, signals
 from tests.bulkapp.models import Item, Plain
 from tests.helpers import S, T, U, raises_type_error, recorder
 from tests.testapp.models import Author, Book, Tag
@@ -327,3 +329,26 @@ def test_every_shortcut_is_bound_to_its_own_name() -> None:
         shortcut = getattr(signalkit, name)
         assert shortcut.__name__ == name
         assert name.removeprefix("on_") in (shortcut.__doc__ or "")
+
+
+# The shortcuts' types -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signal", [*options.MODEL_SIGNALS, *signals.BULK_SIGNALS], ids=naming.signal_name
+)
+def test_each_shortcut_is_typed_with_the_options_of_its_signal(
+    signal: DjangoSignal,
+) -> None:
+    name = f"on_{naming.signal_name(signal)}"
+    assert name in signalkit.__all__
+    # The declared type of the shortcut (or else the one _shortcuts() gives): a Protocol
+    # whose **options unpack a TypedDict.
+    made = inspect.signature(receivers._shortcuts).return_annotation
+    declared = receivers.__annotations__.get(name, made.removesuffix(", ...]")[6:])
+    protocol = getattr(receivers, declared)
+    hint = inspect.signature(protocol.__call__).parameters["options"].annotation
+    typed = re.fullmatch(r"Unpack\[(\w+)\]", hint)
+    assert typed is not None, hint
+    expected = options.SIGNAL_OPTIONS.get(signal, options.CommonOptions)
+    assert getattr(options, typed.group(1)) is expected

@@ -75,8 +75,8 @@ def test_json_lists_the_test_apps_receivers() -> None:
     assert deleted["line"] == def_line(handlers.__file__, "author_deleted")
 
 
-def test_json_includes_djangos_own_receivers() -> None:
-    found = signals_command_json(signal="user_logged_in")
+def test_json_includes_djangos_own_receivers_with_all() -> None:
+    found = signals_command_json(signal="user_logged_in", all=True)
     assert {
         "receiver": "django.contrib.auth.models.update_last_login",
         "sender": None,
@@ -136,7 +136,7 @@ def test_text_is_grouped_by_signal() -> None:
     signalkit.on_post_save("testapp.Book")(kit_receiver)
     text = signals_command()
     headers = [line for line in text.splitlines() if line and not line.startswith(" ")]
-    signals = headers[:-1]  # the last line is the summary
+    signals = headers[:-2]  # the last lines are the summary
     assert len(signals) == len(set(signals)), "each signal is one group"
     assert signals == sorted(signals)
     post_save = text.split("django.db.models.signals.post_save\n", 1)[1].split("\n\n")[
@@ -151,7 +151,11 @@ def test_text_is_grouped_by_signal() -> None:
         "  tests.test_rendering.kit_receiver\n    sender: testapp.Book\n" in post_save
     )
     assert f"    defined at: {Path('tests/testapp/signals.py')}:" in post_save
-    assert re.search(r"^\d+ receivers on \d+ signals\.$", headers[-1])
+    assert re.search(r"^\d+ receivers on \d+ signals\.$", headers[-2])
+    assert re.search(
+        r"^\d+ receivers of Django and signalkit not shown: --all lists them\.$",
+        headers[-1],
+    )
 
 
 def test_text_marks_unresolved_and_catch_all_senders() -> None:

@@ -141,7 +141,7 @@ def test_a_plain_connect_on_a_builtin_signal_is_listed() -> None:
 def test_sender_filter_leaves_out_signals_no_model_sends() -> None:
     found = {
         (i["signal"], i["receiver"])
-        for i in signals_command_json(sender="testapp.Author")
+        for i in signals_command_json(sender="testapp.Author", all=True)
     }
     # class_prepared is sent by model classes; setting_changed never is.
     assert (
@@ -150,5 +150,58 @@ def test_sender_filter_leaves_out_signals_no_model_sends() -> None:
     ) in found
     assert not any(s == "django.core.signals.setting_changed" for s, _r in found)
     assert ("django.core.signals.setting_changed", "signalkit.conf._reset") in {
-        (i["signal"], i["receiver"]) for i in signals_command_json()
+        (i["signal"], i["receiver"]) for i in signals_command_json(all=True)
     }
+
+
+# Django's and signalkit's own receivers: only with --all --------------------------------
+
+
+def test_djangos_and_signalkits_receivers_are_listed_with_all_only() -> None:
+    def module(entry: dict[str, Any]) -> str:
+        return str(entry["receiver"]).split(".")[0]
+
+    default = signals_command_json()
+    everything = signals_command_json(all=True)
+    # The project's, and third-party apps' (django-tasks-db's): they run on the
+    # project's models like its own.
+    assert {"tests", "django_tasks_db"} <= {module(e) for e in default}
+    assert not {"django", "signalkit"} & {module(e) for e in default}
+    assert {"django", "signalkit"} <= {module(e) for e in everything}
+    assert [
+        e for e in everything if module(e) not in ("django", "signalkit")
+    ] == default
+    # update_last_login (django.contrib.auth) is a receiver of Django's own.
+    assert signals_command_json(signal="user_logged_in") == []
+    [logged_in] = signals_command_json(signal="user_logged_in", all=True)
+    assert logged_in["receiver"] == "django.contrib.auth.models.update_last_login"
+
+
+def test_text_counts_the_receivers_left_out() -> None:
+    everything = signals_command_json(all=True)
+    left_out = sum(
+        1 for e in everything if e["receiver"].startswith(("django.", "signalkit."))
+    )
+    assert left_out > 1
+    text = signals_command()
+    assert text.endswith(
+        f"\n{left_out} receivers of Django and signalkit not shown: --all lists them.\n"
+    )
+    assert "not shown" not in signals_command(all=True)
+    # Nothing of the project's matches: said so, with the count.
+    assert signals_command(signal="user_logged_in") == (
+        "No receivers match.\n"
+        "1 receiver of Django and signalkit not shown: --all lists them.\n"
+    )
+    # The machine-readable formats stay what they are: no note in them.
+    assert "not shown" not in signals_command(format="mermaid")
+
+
+def test_all_combines_with_the_other_filters() -> None:
+    found = signals_command_json(app="auth", all=True)
+    receivers = {e["receiver"] for e in found}
+    assert "django.contrib.auth.models.update_last_login" in receivers
+    assert all(
+        not r.startswith(("django.", "signalkit."))
+        for r in (e["receiver"] for e in signals_command_json(app="auth"))
+    )

@@ -287,13 +287,6 @@ def test_failing_receiver_leaves_a_failed_result_and_spares_the_sender(
     assert "receiver failed in the worker" in row.traceback
 
 
-@pytest.fixture
-def celery_app() -> Any:
-    from tests.celery_app import app
-
-    return app
-
-
 @pytest.mark.django_db
 def test_muted_task_receivers_enqueue_nothing(
     django_capture_on_commit_callbacks: Any,

@@ -290,29 +290,22 @@ def test_db_worker_refuses_forged_rows(tmp_path: Path, files: dict[str, Path]) -
 # Through a real Celery worker on Redis: messages published by hand.
 
 
-@pytest.fixture
-def celery_app() -> Any:
-    from tests.celery_app import app
-
-    return app
-
-
 @pytest.mark.django_db(transaction=True)
 def test_celery_worker_refuses_forged_messages(
-    tmp_path: Path, files: dict[str, Path], celery_app: Any
+    tmp_path: Path, files: dict[str, Path], celery_broker: Any
 ) -> None:
     from signalkit.celery_transport import TASK_NAME
 
     queue = f"signalkit-forged-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     cases = forged(files)
     for path, forged_event, _ in cases:
-        celery_app.send_task(TASK_NAME, args=[path, forged_event], queue=queue)
+        celery_broker.send_task(TASK_NAME, args=[path, forged_event], queue=queue)
     parcel = Parcel.objects.create(label="real")
     real = events.encode(
         post_save, Parcel, {"instance": parcel, "created": True, "using": "default"}
     )
     # Sent last: a solo worker takes messages in order, so its line means all were seen.
-    celery_app.send_task(TASK_NAME, args=[RECORD, real], queue=queue)
+    celery_broker.send_task(TASK_NAME, args=[RECORD, real], queue=queue)
     output = tmp_path / "out.jsonl"
     proc = procs.start(procs.celery_worker_args(queue), procs.worker_env(tmp_path))
     try:

@@ -1,5 +1,6 @@
 """Checks for ``task=`` receivers: ``signalkit.E003``, ``signalkit.E005``, ``signalkit.W003``,
-and for signalkit's Celery transport: ``signalkit.W004``, ``signalkit.W005``."""
+and for signalkit's Celery transport: ``signalkit.W004``, ``signalkit.W005``,
+``signalkit.W006``."""
 
 from __future__ import annotations
 
@@ -66,14 +67,16 @@ def _check_celery(owner: str) -> list[checks.CheckMessage]:
                 id="signalkit.W005",
             )
         ]
+    messages = _check_broker(app, owner)
     off = [
         name
         for name, value in celery_transport.delivery_options(app).items()
         if not value
     ]
     if not off:
-        return []
+        return messages
     return [
+        *messages,
         checks.Warning(
             f"The Celery app {app.main!r} turns off {' and '.join(off)} for signalkit's "
             f"task {celery_transport.TASK_NAME!r}: an event whose worker dies while "
@@ -82,6 +85,29 @@ def _check_celery(owner: str) -> list[checks.CheckMessage]:
             f"from CELERY_TASK_ANNOTATIONS: signalkit sets both to True.",
             obj=celery_transport.TASK_NAME,
             id="signalkit.W004",
+        ),
+    ]
+
+
+def _check_broker(app: Any, owner: str) -> list[checks.CheckMessage]:
+    # Celery's own reading of the broker settings: its environment variables, then
+    # broker_write_url, broker_url and broker_host (checked against Celery 5.4 to 5.7).
+    # Without any, kombu connects to amqp://guest@localhost// without a word.
+    if app.conf.broker_write_url or app.conf.broker_transport:
+        return []
+    name = f"{app.main!r}" if app.main else "(unnamed)"
+    return [
+        checks.Warning(
+            f"The {owner} uses task='celery'. signalkit sends its events through the "
+            f"Celery app this process loaded (the current app, or the only one created): "
+            f"{name}, which has no broker configured, so Celery would publish them to "
+            f"its default broker, amqp://guest@localhost//.",
+            hint="Give the Celery app its broker: CELERY_BROKER_URL in the Django "
+            "settings, read by app.config_from_object('django.conf:settings', "
+            "namespace='CELERY') as in Celery's Django guide, or broker_url on the app, "
+            "or the CELERY_BROKER_URL environment variable.",
+            obj="celery",
+            id="signalkit.W006",
         )
     ]
 

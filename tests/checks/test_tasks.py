@@ -1,12 +1,14 @@
-"""Checks ``signalkit.E003``, ``E005``, ``W003``, ``W004`` and ``W005``: ``task=`` receivers and
-signalkit's Celery transport."""
+"""Checks ``signalkit.E003``, ``E005``, ``W003``, ``W004``, ``W005`` and ``W006``: ``task=``
+receivers and signalkit's Celery transport."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import checks
+from django.test import override_settings
 
 import signalkit
 from signalkit import celery_transport, registry
@@ -94,3 +96,38 @@ def test_no_w004_or_w005_without_celery_receivers(celery_app: Any) -> None:
     finally:
         celery_app.conf.task_annotations = before
     assert not ids & {"signalkit.W004", "signalkit.W005"}
+
+
+@pytest.mark.django_db(databases=["default", "other"])
+@pytest.mark.parametrize("how", ["task='celery'", "task=True, TASK_BACKEND='celery'"])
+def test_w006_when_the_loaded_celery_app_has_no_broker(
+    celery_app: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    for variable in ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    task: Any = "celery" if how == "task='celery'" else True
+    settings = {"TASK_BACKEND": "celery"} if task is True else {}
+    with override_settings(SIGNALKIT=settings):
+        signalkit.receiver(receivers.shipment_priced, task=task)(receivers.record)
+        assert [m for m in checks.run_checks() if m.id == "signalkit.W006"] == []
+        # The setting itself, not conf.broker_url (Celery reads the environment first).
+        monkeypatch.setitem(celery_app.conf, "broker_url", None)
+        found = [m for m in checks.run_checks() if m.id == "signalkit.W006"]
+    [message] = found
+    assert "'tests.taskapp.receivers.record' on shipment_priced" in message.msg
+    assert "the Celery app this process loaded" in message.msg
+    assert "'signalkit_tests', which has no broker configured" in message.msg
+    assert "amqp://guest@localhost//" in message.msg
+    assert "CELERY_BROKER_URL" in (message.hint or "")
+
+
+@pytest.mark.django_db(databases=["default", "other"])
+def test_the_broker_from_the_environment_counts(
+    celery_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signalkit.receiver(receivers.shipment_priced, task="celery")(receivers.record)
+    monkeypatch.setitem(celery_app.conf, "broker_url", None)
+    monkeypatch.setenv("CELERY_BROKER_URL", str(settings.CELERY_BROKER_URL))
+    assert "signalkit.W006" not in {m.id for m in checks.run_checks()}
+    monkeypatch.delenv("CELERY_BROKER_URL")
+    assert "signalkit.W006" in {m.id for m in checks.run_checks()}

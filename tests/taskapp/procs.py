@@ -15,14 +15,15 @@ from typing import IO
 
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests import interpreter
+
 WORKER_SETTINGS = "tests.taskapp.worker_settings"
 _logs: dict[int, IO[str]] = {}
 
 
 def worker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a process that shares the test's database."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS}
+    env = interpreter.env(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS)
     name = str(connection.settings_dict["NAME"])
     if connection.vendor == "sqlite":
         env["SIGNALKIT_SQLITE_NAME"] = name
@@ -53,7 +54,7 @@ def run_db_worker(
     """Run ``db_worker --batch``: every ready task, then exit."""
     return subprocess.run(
         db_worker_args("--batch"),
-        cwd=ROOT,
+        cwd=interpreter.CWD,
         env=env,
         capture_output=True,
         text=True,
@@ -68,7 +69,7 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed by stop())
     proc = subprocess.Popen(
         args,
-        cwd=ROOT,
+        cwd=interpreter.CWD,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

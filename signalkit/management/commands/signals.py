@@ -16,8 +16,9 @@ T = TypeVar("T")
 
 class Command(BaseCommand):
     help = (
-        "List every receiver connected to Django's built-in signals, signalkit's signals "
-        "and the signals of autodiscovered modules: signalkit's and plain connect() ones."
+        "List the receivers connected to Django's built-in signals, signalkit's signals "
+        "and the signals of autodiscovered modules: signalkit's and plain connect() ones. "
+        "Django's and signalkit's own receivers are listed with --all."
     )
     # The listing is most useful when a check fails (an unresolved lazy sender, say), so
     # the checks must not stop it.
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             "dotted path such as 'django.db.models.signals.post_save'.",
         )
         parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Also list the receivers Django and signalkit connect themselves (left "
+            "out by default: every project has them).",
+        )
+        parser.add_argument(
             "--sender",
             metavar="APP_LABEL.MODEL",
             help="Only receivers for this model, such as 'auth.User', plus the ones "
@@ -70,10 +77,12 @@ class Command(BaseCommand):
             entries = _option("--app", introspection.for_app, entries, options["app"])
         if sender:
             entries = _option("--sender", introspection.for_sender, entries, sender)
+        shown = entries if options["all"] else introspection.without_frameworks(entries)
         # Colour only for a terminal (or --force-color): not in a file or a pipe.
         colour = options["force_color"] or self.stdout.isatty()
         render, _text = rendering.FORMATS[options["format"]]
-        self.stdout.write(render(entries, self.style if colour else no_style()))
+        style = self.style if colour else no_style()
+        self.stdout.write(render(shown, style, len(entries) - len(shown)))
 
 
 def _option(flag: str, function: Callable[..., T], *args: Any) -> T:
