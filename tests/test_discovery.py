@@ -261,8 +261,8 @@ def test_startup_with_modules_that_signalkit_has_imports_none_of_them() -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=interpreter.CWD,
+        env=interpreter.env(),
         capture_output=True,
         text=True,
         check=True,
