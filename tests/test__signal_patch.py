@@ -1,6 +1,6 @@
-"""The patch of ``django.dispatch.Signal`` under the testing helpers: installed once, on
-Django's own methods, and idle while no helper is active
-(``signalkit._testing_signal_patch``)."""
+"""The patch of ``django.dispatch.Signal`` under the testing helpers and the consumers of
+outcomes: installed once, on Django's own methods, and idle while no helper is active and
+nobody watches (``signalkit._signal_patch``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.dispatch import Signal
 
-from signalkit import _testing_signal_patch
+from signalkit import _signal_patch
 from signalkit.testing import (
     mute,
 )
@@ -28,13 +28,11 @@ pytestmark = pytest.mark.usefixtures("no_testing_helper_left")
 def test_hook_wraps_djangos_methods_once() -> None:
     with mute():
         pass
-    assert _testing_signal_patch.INSTALLED
-    patched = {name: Signal.__dict__[name] for name in _testing_signal_patch._PATCHES}
-    _testing_signal_patch.install()
-    _testing_signal_patch._patch()
-    assert {
-        name: Signal.__dict__[name] for name in _testing_signal_patch._PATCHES
-    } == patched
+    assert _signal_patch.INSTALLED
+    patched = {name: Signal.__dict__[name] for name in _signal_patch._PATCHES}
+    _signal_patch.install()
+    _signal_patch._patch()
+    assert {name: Signal.__dict__[name] for name in _signal_patch._PATCHES} == patched
     for name, method in patched.items():
         original = method.__signalkit_original__
         assert not hasattr(original, "__signalkit_original__")
@@ -45,15 +43,15 @@ def test_hook_wraps_djangos_methods_once() -> None:
 def test_hook_reinstalled_by_a_reloaded_module_wraps_djangos_methods(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _testing_signal_patch.install()
+    _signal_patch.install()
     originals = {
         name: Signal.__dict__[name].__signalkit_original__
-        for name in _testing_signal_patch._PATCHES
+        for name in _signal_patch._PATCHES
     }
-    for name in _testing_signal_patch._PATCHES:
+    for name in _signal_patch._PATCHES:
         monkeypatch.setattr(Signal, name, Signal.__dict__[name])
-    monkeypatch.setattr(_testing_signal_patch, "INSTALLED", False)
-    _testing_signal_patch.install()
+    monkeypatch.setattr(_signal_patch, "INSTALLED", False)
+    _signal_patch.install()
     for name, original in originals.items():
         assert Signal.__dict__[name].__signalkit_original__ is original
     recorder = Recorder()
@@ -68,8 +66,8 @@ def test_importing_the_helpers_patches_nothing() -> None:
         "before = dict(vars(d.Signal))\n"
         "import signalkit.testing, signalkit.pytest_plugin\n"
         "assert dict(vars(d.Signal)) == before\n"
-        "from signalkit import _testing_signal_patch\n"
-        "assert not _testing_signal_patch.INSTALLED\n"
+        "from signalkit import _signal_patch\n"
+        "assert not _signal_patch.INSTALLED\n"
         "from django.conf import settings\n"
         "assert not settings.configured\n"
     )
@@ -81,8 +79,8 @@ def test_importing_the_helpers_patches_nothing() -> None:
 
 
 def test_idle_hook_only_reads_the_context_variable() -> None:
-    _testing_signal_patch.install()
-    assert _testing_signal_patch._state.get() is None
+    _signal_patch.install()
+    assert _signal_patch._state.get() is None
     recorder = Recorder()
     with connected(plain, recorder):
         assert plain.send(sender="s") == [(recorder, "plain")]
