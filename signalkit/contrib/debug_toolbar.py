@@ -7,7 +7,8 @@ one lists, in order, each signal sent while the request ran (name, sender, the f
 line that sent it) and under it each receiver with its outcome: ran (ms), skipped and
 why (``created``, ``changed``, ``when``, ``muted``, ``reentrant``), deferred to commit
 (then ran, or rolled back), enqueued (backend, task id), raised (the exception). Plain
-Django receivers are listed as they run. Totals: signals sent, receivers run, time in
+Django receivers are listed as they run; the toolbar's own (its templates panel listens
+to ``template_rendered``) are left out. Totals: signals sent, receivers run, time in
 receivers.
 """
 
@@ -33,6 +34,8 @@ from signalkit.outcomes import (
 
 # Longer exception messages are cut: the panel is a summary, the log has the rest.
 _DETAIL_LENGTH = 300
+# The toolbar's own receivers, left out.
+_TOOLBAR = "debug_toolbar."
 
 
 class Recorder(Consumer):
@@ -98,7 +101,11 @@ def report(recorder: Recorder) -> dict[str, Any]:
     elsewhere: list[dict[str, Any]] = []
     waiting: dict[int, dict[str, Any]] = {}
     run, seconds = 0, 0.0
+    toolbars = set()  # the sends the toolbar's own receivers were called for
     for outcome in recorder.outcomes:
+        if outcome.path.startswith(_TOOLBAR):
+            toolbars.add(id(outcome.send))
+            continue
         if outcome.kind in (RAN, RAISED):
             run, seconds = run + 1, seconds + (outcome.seconds or 0.0)
         row = waiting.pop(id(outcome.deferred), None)
@@ -114,7 +121,13 @@ def report(recorder: Recorder) -> dict[str, Any]:
         found = signals.get(id(outcome.send))
         (elsewhere if found is None else found["receivers"]).append(row)
     return {
-        "signals": list(signals.values()),
+        # A send made for the toolbar alone (its templates panel's template_rendered)
+        # is the toolbar's business, not the request's.
+        "signals": [
+            signal
+            for key, signal in signals.items()
+            if signal["receivers"] or key not in toolbars
+        ],
         "elsewhere": elsewhere,
         "receivers_run": run,
         "milliseconds": round(seconds * 1000, 3),

@@ -202,6 +202,26 @@ def test_nothing_sent_is_said_plainly() -> None:
     assert outcomes.consumers() == ()
 
 
+def test_the_toolbars_own_receivers_are_left_out() -> None:
+    def toolbars(**kwargs: Any) -> None:
+        pass
+
+    def mine(**kwargs: Any) -> None:
+        pass
+
+    toolbars.__module__ = "debug_toolbar.panels.templates.panel"
+    other = signalkit.Signal()
+    with connected(ping, toolbars), connected(other, toolbars), connected(other, mine):
+        panel = in_toolbar(
+            page(lambda: (ping.send(sender="alone"), other.send(sender="shared")))
+        )
+    stats = panel.get_stats()
+    [signal] = stats["signals"]
+    assert signal["sender"] == "'shared'"
+    assert rows(signal) == [("mine", "ran")]
+    assert stats["receivers_run"] == 1
+
+
 def test_an_async_request_is_recorded_too() -> None:
     @signalkit.receiver(ping)
     async def pinged(**kwargs: Any) -> None:
