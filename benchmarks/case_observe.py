@@ -44,7 +44,9 @@ def _disconnect() -> None:
     post_save.disconnect(plain_count, sender=Item)
 
 
-def _settings(**signalkit_settings: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+def _settings(
+    **signalkit_settings: Any,
+) -> tuple[Callable[[], None], Callable[[], None]]:
     # Through the setting, as a project turns it on (override_settings sends
     # setting_changed, which subscribes and unsubscribes the consumer).
     override = override_settings(SIGNALKIT=signalkit_settings)
@@ -82,7 +84,9 @@ def build(scale: float) -> Case:
             for row in rows:
                 Item(**row).save()
 
-    def contender(name: str, on: Callable[[], None], off: Callable[[], None]) -> Contender:
+    def contender(
+        name: str, on: Callable[[], None], off: Callable[[], None]
+    ) -> Contender:
         def setup() -> None:
             _connect()
             on()

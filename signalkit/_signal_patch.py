@@ -142,7 +142,7 @@ def _live(signal: Signal, sender: Any) -> list[Any]:
 def _observe(signal: Signal, sender: Any, named: dict[str, Any], muted: bool) -> Any:
     """Report a send that has receivers, and its muted receivers; return what
     :func:`outcomes.sent` takes to end it."""
-    if not any(c.wants_sends for c in outcomes.consumers()) and not muted:
+    if not muted and not outcomes.wanting_sends():
         return None  # nobody records sends, and the receivers report themselves
     live = _live(signal, sender)
     if not live:

@@ -49,7 +49,7 @@ PLAIN = "__signalkit_plain__"
 _NOT_THE_SENDER = ("django.", "signalkit.", "asgiref.", "debug_toolbar.", "contextlib")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Send:
     """One send of a signal that had receivers for its sender."""
 
@@ -62,7 +62,7 @@ class Send:
     line: int | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Outcome:
     """What became of one receiver for one send."""
 
@@ -172,14 +172,19 @@ def consumers() -> tuple[Consumer, ...]:
 # Sends -------------------------------------------------------------------------------
 
 
+def wanting_sends() -> bool:
+    """Whether a consumer watching the current context wants :meth:`Consumer.sent`."""
+    return any(consumer.wants_sends for consumer in consumers())
+
+
 def sending(
     signal: Any, sender: Any, named: dict[str, Any]
 ) -> Token[Send | None] | None:
     """Record a send for the consumers that want sends, as the current one until
     :func:`sent` ends it; ``None`` when none of them watches."""
-    watching = [c for c in consumers() if c.wants_sends]
-    if not watching:
+    if not wanting_sends():
         return None
+    watching = [c for c in consumers() if c.wants_sends]
     file, line = sent_from(_NOT_THE_SENDER)
     send = Send(signal, sender, named.get("using"), file, line)
     for consumer in watching:
@@ -250,12 +255,13 @@ def run(
     remote: dict[str, str] | None = None,
 ) -> Any:
     """Call ``receiver`` (or ``call()``, which calls it) and report the outcome."""
-    if call is None:
-        call = functools.partial(receiver, signal=signal, sender=sender, **kwargs)
     watching, outcome, states = _started(receiver, signal, sender, kwargs, remote)
     start = time.perf_counter()
     try:
-        result = call()
+        if call is None:
+            result = receiver(signal=signal, sender=sender, **kwargs)
+        else:
+            result = call()
     except BaseException as exc:
         _ended(watching, outcome, states, start, exc)
         raise
@@ -271,12 +277,13 @@ async def arun(
     call: Callable[[], Awaitable[Any]] | None = None,
 ) -> Any:
     """The ``async`` twin of :func:`run`, for a coroutine receiver."""
-    if call is None:
-        call = functools.partial(receiver, signal=signal, sender=sender, **kwargs)
     watching, outcome, states = _started(receiver, signal, sender, kwargs, None)
     start = time.perf_counter()
     try:
-        result = await call()
+        if call is None:
+            result = await receiver(signal=signal, sender=sender, **kwargs)
+        else:
+            result = await call()
     except BaseException as exc:
         _ended(watching, outcome, states, start, exc)
         raise
