@@ -223,7 +223,7 @@ def _patch_live_receivers(
                 for r in sync_receivers
             ],
             [
-                r if hasattr(r, outcomes.WRAPPER) else outcomes.aplain(r)
+                r if hasattr(r, outcomes.WRAPPER) else outcomes.plain(r, True)
                 for r in async_receivers
             ],
         )

@@ -23,6 +23,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction
 from django.db import transaction
 
 from signalkit.naming import callable_path, sent_from
@@ -399,35 +400,20 @@ class _Deferred:
 # Plain Django receivers --------------------------------------------------------------
 
 
-def plain(receiver: Any) -> Callable[..., Any]:
-    """A stand-in for a plain (not signalkit) receiver that reports its call."""
+def plain(receiver: Any, asynchronous: bool = False) -> Callable[..., Any]:
+    """A stand-in for a plain (not signalkit) receiver, a coroutine function when
+    ``asynchronous``, that reports its call."""
+    report: Callable[..., Any] = arun if asynchronous else run
 
-    @functools.wraps(receiver, updated=())
     def observed(*args: Any, **kwargs: Any) -> Any:
-        return run(
-            receiver,
-            kwargs.get("signal"),
-            kwargs.get("sender"),
-            kwargs,
-            functools.partial(receiver, *args, **kwargs),
+        call = functools.partial(receiver, *args, **kwargs)
+        return report(
+            receiver, kwargs.get("signal"), kwargs.get("sender"), kwargs, call
         )
 
-    setattr(observed, PLAIN, receiver)
-    return observed
-
-
-def aplain(receiver: Any) -> Callable[..., Any]:
-    """The ``async`` twin of :func:`plain`, for a coroutine receiver."""
-
-    @functools.wraps(receiver, updated=())
-    async def observed(*args: Any, **kwargs: Any) -> Any:
-        return await arun(
-            receiver,
-            kwargs.get("signal"),
-            kwargs.get("sender"),
-            kwargs,
-            functools.partial(receiver, *args, **kwargs),
-        )
-
+    functools.update_wrapper(observed, receiver, updated=())
+    if asynchronous:
+        # It returns arun()'s coroutine: marked, so that it is seen as async.
+        markcoroutinefunction(observed)
     setattr(observed, PLAIN, receiver)
     return observed

@@ -368,10 +368,7 @@ def test_a_failing_receiver_shows_its_error_in_the_panel(
 ) -> None:
     from playwright.sync_api import expect
 
-    page.goto(server.url("/accounts/login/"))
-    _log_in(page, "demo", "demo")
-    page.wait_for_url(server.url("/accounts/profile/"))
-    page.goto(server.url("/orders/"))
+    _open_demos_orders(page, server)
     # load_demo's order with a total of 0: the warehouse refuses it.
     page.locator("tr", has_text="0.00").get_by_role("button", name="Mark paid").click()
     expect(page.locator(".messages")).to_contain_text("marked paid.")
@@ -392,10 +389,7 @@ def test_the_debug_toolbar_panel_shows_what_a_payment_sent(
 ) -> None:
     from playwright.sync_api import expect
 
-    page.goto(server.url("/accounts/login/"))
-    _log_in(page, "demo", "demo")
-    page.wait_for_url(server.url("/accounts/profile/"))
-    page.goto(server.url("/orders/"))
+    _open_demos_orders(page, server)
     page.locator("#id_total").fill("7.77")
     page.get_by_role("button", name="Create draft order").click()
     row = page.locator("tr", has_text="7.77")
@@ -532,6 +526,14 @@ def _assert_favicon(page: Any, server: Server) -> None:
     if page.locator("img.brand-logo").count():
         width = page.locator("img.brand-logo").evaluate("img => img.naturalWidth")
         assert width > 0
+
+
+def _open_demos_orders(page: Any, server: Server) -> None:
+    """Log in as load_demo's user and open the orders page."""
+    page.goto(server.url("/accounts/login/"))
+    _log_in(page, "demo", "demo")
+    page.wait_for_url(server.url("/accounts/profile/"))
+    page.goto(server.url("/orders/"))
 
 
 def _log_in(page: Any, username: str, password: str) -> None:

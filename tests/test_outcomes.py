@@ -139,12 +139,12 @@ def test_plain_django_receivers_report_their_calls(watcher: Watcher) -> None:
     with connected(plain, recorder), connected(plain, plain_async):
         responses = plain.send(sender="s")
         async_to_sync(plain.asend)(sender="a")
-    assert [(o.kind, o.receiver, o.sender) for o in watcher.outcomes] == [
-        ("ran", recorder, "s"),
-        ("ran", plain_async, "s"),
-        ("ran", recorder, "a"),
-        ("ran", plain_async, "a"),
-    ]
+    found = [(o.kind, o.receiver, o.sender) for o in watcher.outcomes]
+    assert found[:2] == [("ran", recorder, "s"), ("ran", plain_async, "s")]
+    # asend() runs sync and async receivers in an order that depends on Django's version.
+    assert sorted(found[2:], key=str) == sorted(
+        [("ran", recorder, "a"), ("ran", plain_async, "a")], key=str
+    )
     # Django's answer names the receivers it was asked to call, not their stand-ins.
     assert [receiver for receiver, _ in responses] == [recorder, plain_async]
 

@@ -87,12 +87,12 @@ def test_plain_django_receivers_sync_and_async(
         plain.send(sender="s")
         async_to_sync(plain.asend)(sender="a")
     messages = warnings_of(slow_at_5ms)
-    assert len(messages) == 4
-    assert [m.split(" on ")[0].rsplit(".", 1)[1] for m in messages] == [
-        "nap",
-        "anap",
-        "nap",
-        "anap",
+    # asend() runs sync and async receivers in an order that depends on Django's version.
+    assert sorted(m.split(" took ")[0].rsplit(".", 1)[1] for m in messages) == [
+        "anap on plain from sender 'a'",
+        "anap on plain from sender 's'",
+        "nap on plain from sender 'a'",
+        "nap on plain from sender 's'",
     ]
 
 
