@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction
 from django.dispatch import Signal
 
 from signalkit import _django, outcomes
@@ -92,6 +93,8 @@ _lock = threading.Lock()
 INSTALLED = False
 # Set on each patched method: Django's method it wraps.
 _ORIGINAL = "__signalkit_original__"
+# Set on a plain receiver's stand-in: the receiver it stands for.
+_PLAIN = "__signalkit_plain__"
 
 
 def sender_matches(expected: Any, sender: Any) -> bool:
@@ -129,7 +132,26 @@ def active() -> tuple[Entry, ...]:
 def _unwrap(responses: Responses) -> Responses:
     # Plain receivers are observed through stand-ins: report the receivers Django was
     # asked to call.
-    return [(getattr(r, outcomes.PLAIN, r), response) for r, response in responses]
+    return [(getattr(r, _PLAIN, r), response) for r, response in responses]
+
+
+def _stand_in(receiver: Any, asynchronous: bool = False) -> Callable[..., Any]:
+    """A stand-in for a plain (not signalkit) receiver, a coroutine function when
+    ``asynchronous``, that reports its call to whoever watches."""
+    report: Callable[..., Any] = outcomes.arun if asynchronous else outcomes.run
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(receiver, *args, **kwargs)
+        return report(
+            receiver, kwargs.get("signal"), kwargs.get("sender"), kwargs, call
+        )
+
+    functools.update_wrapper(observed, receiver, updated=())
+    if asynchronous:
+        # It returns arun()'s coroutine: marked, so that it is seen as async.
+        markcoroutinefunction(observed)
+    setattr(observed, _PLAIN, receiver)
+    return observed
 
 
 def _live(signal: Signal, sender: Any) -> list[Any]:
@@ -219,11 +241,11 @@ def _patch_live_receivers(
         # and at commit time for on_commit ones.
         return (
             [
-                r if hasattr(r, outcomes.WRAPPER) else outcomes.plain(r)
+                r if hasattr(r, outcomes.WRAPPER) else _stand_in(r)
                 for r in sync_receivers
             ],
             [
-                r if hasattr(r, outcomes.WRAPPER) else outcomes.plain(r, True)
+                r if hasattr(r, outcomes.WRAPPER) else _stand_in(r, True)
                 for r in async_receivers
             ],
         )

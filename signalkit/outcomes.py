@@ -15,7 +15,6 @@ each of those paths: nothing is timed, allocated or looked up.
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,6 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import markcoroutinefunction
 from django.db import transaction
 
 from signalkit.naming import callable_path, sent_from
@@ -43,8 +41,6 @@ ACTIVE = False
 #: Set on the wrappers signalkit connects (the value returns the user's function): they
 #: report their own outcomes, so the Signal patch leaves them as they are.
 WRAPPER = "__signalkit_wrapper__"
-#: Set on a plain receiver's stand-in while it is observed: the receiver it stands for.
-PLAIN = "__signalkit_plain__"
 
 # Module names whose frames are not "where a signal was sent from".
 _NOT_THE_SENDER = ("django.", "signalkit.", "asgiref.", "debug_toolbar.", "contextlib")
@@ -395,25 +391,3 @@ class _Deferred:
         outcome.deferred = was
         # A consumer's error has nowhere to go from here but sys.unraisablehook.
         _note(outcome, self.watching)
-
-
-# Plain Django receivers --------------------------------------------------------------
-
-
-def plain(receiver: Any, asynchronous: bool = False) -> Callable[..., Any]:
-    """A stand-in for a plain (not signalkit) receiver, a coroutine function when
-    ``asynchronous``, that reports its call."""
-    report: Callable[..., Any] = arun if asynchronous else run
-
-    def observed(*args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(receiver, *args, **kwargs)
-        return report(
-            receiver, kwargs.get("signal"), kwargs.get("sender"), kwargs, call
-        )
-
-    functools.update_wrapper(observed, receiver, updated=())
-    if asynchronous:
-        # It returns arun()'s coroutine: marked, so that it is seen as async.
-        markcoroutinefunction(observed)
-    setattr(observed, PLAIN, receiver)
-    return observed

@@ -407,8 +407,9 @@ def test_nothing_is_timed_or_recorded_while_nobody_watches(
     def forbidden(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("an outcome was recorded while nobody watches")
 
-    for name in ("run", "arun", "skipped", "deferred", "enqueued", "sending", "plain"):
+    for name in ("run", "arun", "skipped", "deferred", "enqueued", "sending"):
         monkeypatch.setattr(outcomes, name, forbidden)
+    monkeypatch.setattr(_signal_patch, "_stand_in", forbidden)
     monkeypatch.setattr(outcomes.time, "perf_counter", forbidden)
     ran: list[str] = []
 
