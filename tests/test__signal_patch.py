@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from django.dispatch import Signal
 
-from signalkit import _signal_patch
+from signalkit import _signal_patch, observers
 from signalkit.testing import (
     mute,
 )
-from tests.helpers import Recorder, connected
+from tests.helpers import Recorder, Watcher, connected
 
 ROOT = Path(__file__).resolve().parent.parent
 plain = Signal()
@@ -64,7 +64,7 @@ def test_importing_the_helpers_patches_nothing() -> None:
     code = (
         "import django.dispatch as d\n"
         "before = dict(vars(d.Signal))\n"
-        "import signalkit.testing, signalkit.pytest_plugin\n"
+        "import signalkit.testing, signalkit.pytest_plugin, signalkit.observers\n"
         "assert dict(vars(d.Signal)) == before\n"
         "from signalkit import _signal_patch\n"
         "assert not _signal_patch.INSTALLED\n"
@@ -85,3 +85,39 @@ def test_idle_hook_only_reads_the_context_variable() -> None:
     with connected(plain, recorder):
         assert plain.send(sender="s") == [(recorder, "plain")]
         assert plain.has_listeners()
+
+
+def test_the_default_settings_leave_signal_unpatched() -> None:
+    code = (
+        "import django; from django.conf import settings; "
+        "settings.configure(INSTALLED_APPS=['signalkit']); django.setup(); "
+        "from signalkit import _signal_patch, outcomes; "
+        "print(_signal_patch.INSTALLED, outcomes.ACTIVE)"
+    )
+    env = {"PYTHONPATH": str(ROOT), "PATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_watched_plain_receiver_keeps_its_name_and_its_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def fails(**kwargs: object) -> None:
+        raise ValueError("no")
+
+    watcher = Watcher()
+    with connected(plain, fails), observers.watching(watcher):
+        [(receiver, error)] = plain.send_robust(sender="s")
+    # Django's answer and its log of the error name the receiver, not its stand-in.
+    assert receiver is fails
+    assert isinstance(error, ValueError)
+    assert fails.__qualname__ in caplog.text
+    [outcome] = watcher.outcomes
+    assert (outcome.kind, outcome.receiver, outcome.exception) == (
+        "raised",
+        fails,
+        error,
+    )
