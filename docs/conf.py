@@ -78,6 +78,9 @@ copybutton_only_copy_prompt_lines = True
 # Signatures read better without the annotations; the prose states the accepted types.
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
+# The docs build without the extras: signalkit.contrib.debug_toolbar's base class is a
+# stand-in when django-debug-toolbar is not installed.
+autodoc_mock_imports = ["debug_toolbar"]
 
 exclude_patterns = [
     "_build",

@@ -31,8 +31,9 @@ Django 5.2, 6.0 and 6.1 unless a line says otherwise.
 
 ``Signal._live_receivers(sender)``
     Every ``send()``, ``send_robust()``, ``asend()`` and ``asend_robust()`` calls it for
-    ``(sync receivers, async receivers)``. The testing helpers' patch
-    (:mod:`signalkit._testing_signal_patch`) wraps it to time the receivers it returns.
+    ``(sync receivers, async receivers)``. The patch of ``Signal``
+    (:mod:`signalkit._signal_patch`) wraps it so that plain receivers report their calls
+    to whoever watches (:mod:`signalkit.outcomes`).
 
 ``Apps.all_models``, ``Apps._pending_operations``
     ``all_models`` maps an app label to its registered models, apps installed or not (a

@@ -1,4 +1,4 @@
-"""The Django app configuration: checks and autodiscovery at startup."""
+"""The Django app configuration: checks, observers and autodiscovery at startup."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ class SignalkitConfig(AppConfig):
     def ready(self) -> None:
         _require_own_package(self.module)
         # Imported only once the package is known to be django-signalkit's.
-        from signalkit import checks, conf, discovery, subscriptions
+        from signalkit import checks, conf, discovery, observers, subscriptions
         from signalkit.options import TRANSPORTS
 
         checks.register()
+        # The slow-receiver warning and OpenTelemetry, if the settings turn them on.
+        observers.configure()
         subscriptions.all_models_loaded()
         for requirement, module in TRANSPORTS.values():
             if find_spec(requirement) is not None:

@@ -29,8 +29,8 @@ from typing import Any, Protocol, cast
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
-from signalkit import _django, events, frozen_changes, tasks, tasks_compat
-from signalkit.naming import signal_name
+from signalkit import _django, events, frozen_changes, outcomes, tasks, tasks_compat
+from signalkit.naming import callable_path, signal_name
 from signalkit.options import TRANSPORTS, TaskSpec
 
 logger = logging.getLogger("signalkit")
@@ -39,8 +39,11 @@ logger = logging.getLogger("signalkit")
 class Transport(Protocol):
     """How the events of ``task=`` receivers reach the workers that run them."""
 
-    def send(self, receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
-        """Enqueue one event for the receiver ``receiver_path``, now."""
+    def send(
+        self, receiver_path: str, event: dict[str, Any], spec: TaskSpec
+    ) -> str | None:
+        """Enqueue one event for the receiver ``receiver_path``, now; return the task's
+        id, if the transport gives one."""
 
     def database(self, spec: TaskSpec) -> str | None:
         """The database alias whose table holds the queue, or ``None`` (a broker): with
@@ -50,13 +53,16 @@ class Transport(Protocol):
 class _DjangoTasks:
     """Django's Tasks framework: ``signalkit.tasks.run_receiver`` on the ``TASKS`` alias."""
 
-    def send(self, receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
+    def send(
+        self, receiver_path: str, event: dict[str, Any], spec: TaskSpec
+    ) -> str | None:
         options: dict[str, Any] = {"backend": spec.alias}
         if spec.queue_name is not None:
             options["queue_name"] = spec.queue_name
         if spec.priority is not None:
             options["priority"] = spec.priority
-        tasks.run_receiver.using(**options).enqueue(receiver_path, event)
+        result = tasks.run_receiver.using(**options).enqueue(receiver_path, event)
+        return str(result.id)
 
     def database(self, spec: TaskSpec) -> str | None:
         return tasks_compat.database(spec.alias)
@@ -74,21 +80,29 @@ def transport(spec: TaskSpec) -> Transport:
 
 
 def schedule(
-    receiver_path: str,
+    receiver: Any,
     spec: TaskSpec,
     robust: bool,
     signal: Any,
     sender: Any,
     kwargs: dict[str, Any],
 ) -> None:
-    """Serialise one event now (``TypeError`` if it cannot be) and enqueue it.
+    """Serialise one event for the function ``receiver`` now (``TypeError`` if it
+    cannot be) and enqueue it.
 
     A failure raises, or is logged for a ``robust`` receiver; see the module docstring.
     """
+    receiver_path = callable_path(receiver)
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
     try:
         event = events.encode(
-            signal, sender, kwargs, spec.carry, _frozen_changes(kwargs, signal)
+            signal,
+            sender,
+            kwargs,
+            spec.carry,
+            _frozen_changes(kwargs, signal),
+            # The trace context, for the worker's span to continue the sender's trace.
+            outcomes.carried() if outcomes.ACTIVE else None,
         )
         way = transport(spec)
         enqueue = functools.partial(way.send, receiver_path, event, spec)
@@ -97,7 +111,9 @@ def schedule(
             # A savepoint: a failed insert marks only it for rollback, never the
             # sender's transaction (which would otherwise roll back without a word).
             with transaction.atomic(using=using):
-                enqueue()
+                task_id = enqueue()
+            if outcomes.ACTIVE:
+                outcomes.enqueued(receiver, spec.alias, task_id, signal, sender, kwargs)
             return
     except Exception as exc:
         _failed(exc, receiver_path, spec, robust, signal, sender)
@@ -105,14 +121,25 @@ def schedule(
 
     def enqueue_on_commit() -> None:
         # A closure, not a partial: were Django ever to log it, only its name shows.
+        settles = outcomes.settle(receiver) if outcomes.ACTIVE else None
         try:
-            _outside_unrelated_transactions(enqueue, database)
+            task_id = _outside_unrelated_transactions(enqueue, database)
         except Exception as exc:
             _failed(exc, receiver_path, spec, robust, signal, sender)
+            return
+        if outcomes.ACTIVE:
+            outcomes.enqueued(
+                receiver, spec.alias, task_id, signal, sender, kwargs, settles
+            )
 
     # In autocommit this runs at once, so a non-robust failure reaches the sender. At a
     # commit, it propagates from the atomic() exit as Django's non-robust callbacks do.
-    transaction.on_commit(enqueue_on_commit, using=using)
+    transaction.on_commit(
+        outcomes.deferred(enqueue_on_commit, receiver, signal, sender, kwargs)
+        if outcomes.ACTIVE
+        else enqueue_on_commit,
+        using=using,
+    )
 
 
 def _frozen_changes(
@@ -182,8 +209,8 @@ def _sender_shown(sender: Any) -> str:
 
 
 def _outside_unrelated_transactions(
-    enqueue: Callable[[], Any], database: str | None
-) -> None:
+    enqueue: Callable[[], str | None], database: str | None
+) -> str | None:
     """Enqueue now, on a connection of its own when the task database is in a transaction.
 
     That transaction belongs to other code (``using`` has already committed): joining it
@@ -191,13 +218,13 @@ def _outside_unrelated_transactions(
     unrelated: the event stays in the test, as its data does.
     """
     if database is None or not _django.in_atomic_block_of_others(connections[database]):
-        enqueue()
-        return
+        return enqueue()
     failure: list[BaseException] = []
+    task_id: list[str | None] = []
 
     def run() -> None:
         try:
-            enqueue()
+            task_id.append(enqueue())
         except BaseException as exc:
             failure.append(exc)
         finally:
@@ -208,3 +235,4 @@ def _outside_unrelated_transactions(
     thread.join()
     if failure:
         raise failure[0]
+    return task_id[0]

@@ -84,8 +84,9 @@ def database(spec: TaskSpec) -> None:
     return None
 
 
-def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
-    """Publish one event to the project's broker (once the transaction has committed)."""
+def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> str:
+    """Publish one event to the project's broker (once the transaction has committed);
+    return the task's id."""
     app = project_app()
     if app is None:
         raise ImproperlyConfigured(f"{NO_APP} {NO_APP_HINT}")
@@ -96,4 +97,5 @@ def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> None:
         options["queue"] = spec.queue_name
     if spec.priority is not None:
         options["priority"] = spec.priority
-    app.tasks[TASK_NAME].apply_async(args=[receiver_path, event], **options)
+    result = app.tasks[TASK_NAME].apply_async(args=[receiver_path, event], **options)
+    return str(result.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 from functools import cache
+from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "MODULES": ["signals"],
     "TASK_BACKEND": "default",
     "SLOW_RECEIVER_MS": None,
+    "OPENTELEMETRY": False,
 }
 
 
@@ -69,6 +71,15 @@ def _milliseconds_value_problem(value: Any) -> str | None:
     return None
 
 
+def _opentelemetry_value_problem(value: bool) -> str | None:
+    if value and find_spec("opentelemetry.trace") is None:
+        return (
+            "SIGNALKIT['OPENTELEMETRY'] is True, but the OpenTelemetry API is not "
+            "installed: python -m pip install 'django-signalkit[otel]'."
+        )
+    return None
+
+
 #: For each key: a test of the value's type, the type it describes (for messages), and a
 #: check of a value of that type returning what is wrong with it, or ``None``.
 VALIDATORS: dict[str, tuple[Any, str, Any]] = {
@@ -79,6 +90,11 @@ VALIDATORS: dict[str, tuple[Any, str, Any]] = {
         _is_number_or_none,
         "int, float or None",
         _milliseconds_value_problem,
+    ),
+    "OPENTELEMETRY": (
+        lambda v: isinstance(v, bool),
+        "bool",
+        _opentelemetry_value_problem,
     ),
 }
 

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from signalkit import _testing_signal_patch, frozen_changes, tracking
+from signalkit import frozen_changes, outcomes, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
 from signalkit.options import Options, TaskSpec
 
@@ -42,26 +42,14 @@ def build(
     # Keep the user's names so tracebacks, logs and debug tools show them; __dict__ is
     # not copied, so a coroutine marker on the user's function cannot leak onto a sync one.
     functools.update_wrapper(wrapper, func, updated=())
-    setattr(wrapper, _testing_signal_patch.WRAPPER, True)
+    # Marks it as reporting its own outcomes, and gives the user's function to report
+    # it muted.
+    setattr(wrapper, outcomes.WRAPPER, get_func)
     if options.weak:
         # __wrapped__ is a strong reference held by the connected wrapper: it would keep a
         # weakly connected function alive for ever.
         delattr(wrapper, "__wrapped__")
     return wrapper
-
-
-def _call_traced(func: Any, signal: Any, sender: Any, kwargs: dict[str, Any]) -> Any:
-    # Only once a testing helper was ever used; then only while a trace() is active.
-    tracers = _testing_signal_patch.tracers()
-    if not tracers:
-        return func(signal=signal, sender=sender, **kwargs)
-    return _testing_signal_patch.call_timed(
-        tracers,
-        func,
-        signal,
-        sender,
-        lambda: func(signal=signal, sender=sender, **kwargs),
-    )
 
 
 def _swallowed(robust: bool, func: Any, signal: Any, sender: Any) -> bool:
@@ -81,8 +69,9 @@ def _swallowed(robust: bool, func: Any, signal: Any, sender: Any) -> bool:
 
 def _condition(
     get_func: Callable[[], Any], options: Options
-) -> Callable[[Any, Any, dict[str, Any]], bool] | None:
-    """A test of ``created=``, ``changed=`` and ``when=``, or None when there is none."""
+) -> Callable[[Any, Any, dict[str, Any]], str | None] | None:
+    """A test of ``created=``, ``changed=`` and ``when=`` (None when there is none): it
+    returns the option that turns a call down, or None to let it run."""
     created, changed, when, robust = (
         options.created,
         options.changed,
@@ -92,24 +81,24 @@ def _condition(
     if created is None and changed is None and when is None:
         return None
 
-    def should_run(signal: Any, sender: Any, kwargs: dict[str, Any]) -> bool:
+    def refusal(signal: Any, sender: Any, kwargs: dict[str, Any]) -> str | None:
         if created is not None and bool(kwargs.get("created")) is not created:
-            return False
+            return "created"
         if changed is not None and not tracking.changed_in_save(
             kwargs["instance"], changed, kwargs
         ):
-            return False
+            return "changed"
         if when is None:
-            return True
+            return None
         try:
-            return bool(when(signal=signal, sender=sender, **kwargs))
+            return None if when(signal=signal, sender=sender, **kwargs) else "when"
         except Exception:
             # A robust receiver promises the sender goes on, whichever part of it fails.
             if not _swallowed(robust, get_func(), signal, sender):
                 raise
-            return False
+            return "when"
 
-    return should_run
+    return refusal
 
 
 class _AfterCommit:
@@ -165,9 +154,7 @@ class _AfterCommit:
             return
         # Failures are background's to raise or log: its log lines leave the event's
         # values out.
-        self._enqueue(
-            callable_path(func), self.task, self.robust, signal, sender, kwargs
-        )
+        self._enqueue(func, self.task, self.robust, signal, sender, kwargs)
 
 
 def _build_sync(
@@ -178,7 +165,7 @@ def _build_sync(
         not options.reentrant,
         options.on_commit,
     )
-    should_run = _condition(get_func, options)
+    refusal = _condition(get_func, options)
     task = options.task
     later = _AfterCommit(get_func, robust, options.task)
     # A strongly held function is called directly; only weak=True pays for the lookup.
@@ -192,8 +179,8 @@ def _build_sync(
             return None
         token = None if key is None else _running.set((*_running.get(), key))
         try:
-            if _testing_signal_patch.INSTALLED:
-                return _call_traced(func, signal, sender, kwargs)
+            if outcomes.ACTIVE:
+                return outcomes.run(func, signal, sender, kwargs)
             return func(signal=signal, sender=sender, **kwargs)
         except Exception:
             if not _swallowed(robust, func, signal, sender):
@@ -204,7 +191,9 @@ def _build_sync(
                 _running.reset(token)
 
     def call(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
-        if should_run is not None and not should_run(signal, sender, kwargs):
+        if refusal is not None and (reason := refusal(signal, sender, kwargs)):
+            if outcomes.ACTIVE:
+                outcomes.skipped(strong or get_func(), reason, signal, sender, kwargs)
             return None
         key = None
         if guarded:
@@ -212,6 +201,10 @@ def _build_sync(
             if instance is not None:
                 key = (ident, id(instance))
                 if key in _running.get():
+                    if outcomes.ACTIVE:
+                        outcomes.skipped(
+                            strong or get_func(), "reentrant", signal, sender, kwargs
+                        )
                     return None
         if task is not None:
             later.schedule(signal, sender, kwargs)
@@ -221,17 +214,18 @@ def _build_sync(
         ):
             return None
         if on_commit:
-            transaction.on_commit(
-                # Answers changes() there as at send time, for a tracked instance.
-                frozen_changes.answering_later(
-                    functools.partial(run, signal, sender, kwargs, key),
-                    kwargs.get("instance"),
-                ),
-                using=kwargs.get("using"),
-                robust=robust,
+            # Answers changes() there as at send time, for a tracked instance.
+            callback = frozen_changes.answering_later(
+                functools.partial(run, signal, sender, kwargs, key),
+                kwargs.get("instance"),
             )
+            if outcomes.ACTIVE:
+                callback = outcomes.deferred(
+                    callback, strong or get_func(), signal, sender, kwargs
+                )
+            transaction.on_commit(callback, using=kwargs.get("using"), robust=robust)
             return None
-        if key is None and not robust and not _testing_signal_patch.INSTALLED:
+        if key is None and not robust and not outcomes.ACTIVE:
             # Nothing to guard, catch or trace: call straight through (a custom signal's
             # receivers mostly), sparing the call to run().
             func = strong or get_func()
@@ -269,7 +263,7 @@ def _build_async(
     get_func: Callable[[], Any], ident: int, options: Options
 ) -> Callable[..., Any]:
     robust = options.robust
-    should_run = _condition(get_func, options)
+    refusal = _condition(get_func, options)
     later = _AfterCommit(get_func, robust, options.task)
     task = options.task
 
@@ -279,20 +273,9 @@ def _build_async(
             return None
         _enter(key)
         try:
-            tracers = (
-                _testing_signal_patch.tracers()
-                if _testing_signal_patch.INSTALLED
-                else ()
-            )
-            if not tracers:
-                return await func(signal=signal, sender=sender, **kwargs)
-            return await _testing_signal_patch.acall_timed(
-                tracers,
-                func,
-                signal,
-                sender,
-                lambda: func(signal=signal, sender=sender, **kwargs),
-            )
+            if outcomes.ACTIVE:
+                return await outcomes.arun(func, signal, sender, kwargs)
+            return await func(signal=signal, sender=sender, **kwargs)
         except Exception:
             if not _swallowed(robust, func, signal, sender):
                 raise
@@ -301,26 +284,29 @@ def _build_async(
             _leave(key)
 
     def defer_if_in_transaction(
-        callback: Callable[[], Any],
-        signal: Any,
-        sender: Any,
-        using: str | None,
-        instance: Any,
+        callback: Callable[[], Any], signal: Any, sender: Any, kwargs: dict[str, Any]
     ) -> bool:
         # Runs in the thread that owns the database connection (sync_to_async is
         # thread-sensitive), so it sees the transaction the sender is in.
+        using = kwargs.get("using")
         if not transaction.get_connection(using).in_atomic_block:
             # Autocommit: run now. Manual transaction management: skip (or raise).
             return later.impossible(signal, sender, using, "on_commit=True")
-        callback = frozen_changes.answering_later(callback, instance)
+        callback = frozen_changes.answering_later(callback, kwargs.get("instance"))
+        if outcomes.ACTIVE:
+            callback = outcomes.deferred(callback, get_func(), signal, sender, kwargs)
         transaction.on_commit(callback, using=using, robust=robust)
         return True
 
     async def acall(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
-        if should_run is not None and not should_run(signal, sender, kwargs):
+        if refusal is not None and (reason := refusal(signal, sender, kwargs)):
+            if outcomes.ACTIVE:
+                outcomes.skipped(get_func(), reason, signal, sender, kwargs)
             return None
         key = _guard_key(ident, options, kwargs)
         if key is not None and key in _running.get():
+            if outcomes.ACTIVE:
+                outcomes.skipped(get_func(), "reentrant", signal, sender, kwargs)
             return None
         if task is not None:
             await sync_to_async(later.schedule)(signal, sender, kwargs)
@@ -330,7 +316,7 @@ def _build_async(
                 async_to_sync(run), signal, sender, kwargs, key
             )
             if await sync_to_async(defer_if_in_transaction)(
-                callback, signal, sender, kwargs.get("using"), kwargs.get("instance")
+                callback, signal, sender, kwargs
             ):
                 return None
         return await run(signal, sender, kwargs, key)

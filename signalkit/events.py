@@ -23,6 +23,7 @@ from django.db import connections
 from django.db.models import Field, Model
 from django.utils.encoding import is_protected_type
 
+from signalkit import trace_context
 from signalkit.naming import signal_path
 from signalkit.options import ALL, Carry
 
@@ -70,12 +71,14 @@ def encode(
     kwargs: dict[str, Any],
     carry: Carry = ALL,
     changes: dict[str, dict[str, Any]] | None = None,
+    context: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Turn one send of ``signal`` into a JSON-ready dict, or raise ``TypeError``.
 
     ``changes`` are the tracked changes of ``kwargs["instance"]`` that the save froze for
     the receiver (``{field name: {"old": ..., "new": ...}}``, already JSON); only those
     of fields the event carries travel, so ``carry`` hides their values too.
+    ``context``, the sender's trace context (W3C headers), travels as it is.
     """
     path = signal_path(signal)
     if "." not in path or path.startswith("<"):
@@ -98,6 +101,8 @@ def encode(
         kept = {name: c for name, c in changes.items() if name in carried}
         if kept:
             event["changes"] = encoder.plain(kept, 1, encoder.unknown, reserve=False)
+    if context:
+        event[trace_context.KEY] = dict(context)
     return event
 
 
@@ -282,14 +287,18 @@ def decode(event: Any) -> tuple[str, Any, dict[str, Any]]:
     Raise :class:`InvalidEvent` for anything :func:`encode` could not have written, or
     that names a model that is not installed or a database that is not configured.
     """
-    if not isinstance(event, dict) or set(event) - {"changes"} != {
+    if not isinstance(event, dict) or set(event) - {"changes", trace_context.KEY} != {
         "signal",
         "sender",
         "kwargs",
     }:
         raise InvalidEvent(
-            "it is not a dict with the keys signal, sender and kwargs (and changes)"
+            f"it is not a dict with the keys signal, sender and kwargs (and changes, "
+            f"{trace_context.KEY})"
         )
+    problem = trace_context.problem(event.get(trace_context.KEY))
+    if problem is not None:
+        raise InvalidEvent(problem)
     path, kwargs = event["signal"], event["kwargs"]
     if not isinstance(path, str):
         raise InvalidEvent("its signal is not a dotted path")

@@ -8,7 +8,7 @@ import inspect
 import os
 import sys
 import weakref
-from types import FunctionType, MethodType
+from types import FrameType, FunctionType, MethodType
 from typing import Any
 
 from django.db.models import Model
@@ -152,6 +152,19 @@ def source_location(func: Any) -> tuple[str | None, int | None]:
     return _display_path(file), start
 
 
+def sent_from(skipped: tuple[str, ...]) -> tuple[str | None, int | None]:
+    """The file and line of the innermost caller of the current function whose module
+    does not start with one of ``skipped`` (module names, or prefixes ending in a dot):
+    where a send was made from, once Django's and signalkit's own frames are left out."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module in skipped or module.startswith(skipped)):
+            return _shown_file(frame.f_code.co_filename), frame.f_lineno
+        frame = frame.f_back
+    return None, None
+
+
 def _display_path(file: str) -> str:
     # The project's own files relative to the working directory; installed packages
     # relative to their sys.path entry (django/contrib/auth/models.py), the same on every
@@ -167,6 +180,10 @@ def _display_path(file: str) -> str:
     except ValueError:  # pragma: no cover - another drive, on Windows
         return absolute
     return absolute if relative.startswith(os.pardir) else relative
+
+
+# The same few files send most signals: each is worked out once.
+_shown_file = functools.lru_cache(maxsize=1024)(_display_path)
 
 
 def _under_installed(absolute: str) -> str | None:

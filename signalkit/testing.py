@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from signalkit import _testing_signal_patch, known_signals, registry
+from signalkit import _signal_patch, known_signals, observers, outcomes
 from signalkit.naming import sender_label, signal_path
 from signalkit.senders import parse_label, suggest_models
 
@@ -88,12 +88,12 @@ def capture(signal: Signal, sender: object = None) -> Iterator[list[Call]]:
     def record(sent_by: Any, kwargs: dict[str, Any]) -> None:
         calls.append(Call(sent_by, kwargs))
 
-    entry = _testing_signal_patch.Observer(signal, _resolve_sender(sender), record)
-    _testing_signal_patch.push(entry)
+    entry = _signal_patch.Observer(signal, _resolve_sender(sender), record)
+    _signal_patch.push(entry)
     try:
         yield calls
     finally:
-        _testing_signal_patch.remove(entry)
+        _signal_patch.remove(entry)
 
 
 @contextmanager
@@ -179,7 +179,7 @@ class Muted:
         return f"<mute {names}{for_sender}>"
 
     def __enter__(self) -> None:
-        entry = _testing_signal_patch.Mute(
+        entry = _signal_patch.Mute(
             self.signals or None,
             _resolve_sender(self.sender),
             spared=()
@@ -187,7 +187,7 @@ class Muted:
             else known_signals.loaded(known_signals.INFRASTRUCTURE),
             owner=self,
         )
-        _testing_signal_patch.push(entry)
+        _signal_patch.push(entry)
 
     def __exit__(
         self,
@@ -195,9 +195,9 @@ class Muted:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for entry in reversed(_testing_signal_patch.active()):
-            if isinstance(entry, _testing_signal_patch.Mute) and entry.owner is self:
-                _testing_signal_patch.remove(entry)
+        for entry in reversed(_signal_patch.active()):
+            if isinstance(entry, _signal_patch.Mute) and entry.owner is self:
+                _signal_patch.remove(entry)
                 return
 
     def __call__(self, func: F) -> F:
@@ -246,22 +246,26 @@ def trace() -> Iterator[list[Run]]:
     the list. Nothing else is kept once the block ends.
     """
     runs: list[Run] = []
-
-    def record(
-        signal: Any,
-        receiver: Any,
-        sender: Any,
-        seconds: float,
-        exception: BaseException | None,
-    ) -> None:
-        runs.append(Run(signal, _user_receiver(receiver), sender, seconds, exception))
-
-    entry = _testing_signal_patch.Tracer(record)
-    _testing_signal_patch.push(entry)
-    try:
+    with observers.watching(_Tracer(runs)):
         yield runs
-    finally:
-        _testing_signal_patch.remove(entry)
+
+
+class _Tracer(outcomes.Consumer):
+    """What :func:`trace` watches with: each receiver call, as a :class:`Run`."""
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+
+    def called(self, outcome: outcomes.Outcome, state: Any) -> None:
+        self.runs.append(
+            Run(
+                outcome.signal,
+                outcome.receiver,
+                outcome.sender,
+                outcome.seconds or 0.0,
+                outcome.exception,
+            )
+        )
 
 
 @contextmanager
@@ -282,7 +286,7 @@ def _matching(
 
 def _differences(call: Call, sender: Any, kwargs: dict[str, Any]) -> list[str]:
     found = []
-    if not _testing_signal_patch.sender_matches(sender, call.sender):
+    if not _signal_patch.sender_matches(sender, call.sender):
         found.append(
             f"sender: expected {_sender_text(sender)}, got {_sender_text(call.sender)}"
         )
@@ -384,10 +388,3 @@ def _resolve_sender(sender: Any) -> Any:
         f"sender={sender!r} names no installed model: give a model class or "
         f"'app_label.ModelName'.{maybe}"
     )
-
-
-def _user_receiver(receiver: Any) -> Any:
-    """The decorated function for a receiver signalkit connected; else the receiver."""
-    conn = registry.connection_for(receiver)
-    func = None if conn is None else conn.func
-    return receiver if func is None else func

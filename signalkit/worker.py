@@ -9,6 +9,7 @@ to that very signal. Anything else is refused, logged, and fails the task.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -19,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.dispatch import Signal
 
-from signalkit import events, frozen_changes, registry
+from signalkit import events, frozen_changes, outcomes, registry, trace_context
 from signalkit.baseline import FIELDS
 
 logger = logging.getLogger("signalkit")
@@ -46,10 +47,14 @@ def run(receiver_path: Any, event: Any) -> Any:
         )
         logger.error("%s", message)
         raise EventRefused(message) from None
+    function = async_to_sync(receiver) if iscoroutinefunction(receiver) else receiver
+    call = functools.partial(function, signal=signal, sender=sender, **kwargs)
     with answering:
-        if iscoroutinefunction(receiver):
-            return async_to_sync(receiver)(signal=signal, sender=sender, **kwargs)
-        return receiver(signal=signal, sender=sender, **kwargs)
+        if outcomes.ACTIVE:
+            # events.decode() checked the trace context the sender put in the event.
+            remote = event.get(trace_context.KEY)
+            return outcomes.run(receiver, signal, sender, kwargs, call, remote)
+        return call()
 
 
 def _answering(changes: Any, instance: Any) -> AbstractContextManager[None]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from signalkit import _testing_signal_patch
+from signalkit import _signal_patch, outcomes
 from tests.helpers import connections_undone, redis_problem
 
 
@@ -22,7 +22,8 @@ def undo_connections() -> Iterator[None]:
 def no_testing_helper_left(undo_connections: None) -> Iterator[None]:
     """:func:`undo_connections`, and check that no testing helper outlived its block."""
     yield
-    assert _testing_signal_patch.active() == ()
+    assert _signal_patch.active() == ()
+    assert outcomes.consumers() == ()
 
 
 @pytest.fixture

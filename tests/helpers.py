@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.dispatch import Signal
 
 import signalkit
-from signalkit import baseline, registry, signals
+from signalkit import baseline, outcomes, registry, signals
 from signalkit.checks.senders import check_senders
 from tests.taskapp.models import Depot, Parcel
 
@@ -241,3 +241,39 @@ def redis_problem(url: str) -> str | None:
             f"SIGNALKIT_TEST_BROKER to the URL of a running Redis."
         )
     return None
+
+
+class Watcher(outcomes.Consumer):
+    """A consumer of outcomes that keeps, in order, everything it is handed."""
+
+    wants_sends = True
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def sent(self, send: outcomes.Send) -> None:
+        self.events.append(("sent", send))
+
+    def calling(self, outcome: outcomes.Outcome) -> Any:
+        self.events.append(("calling", outcome))
+        return ("state of", outcome)
+
+    def called(self, outcome: outcomes.Outcome, state: Any) -> None:
+        assert state == ("state of", outcome)
+        self.events.append(("called", outcome))
+
+    def noted(self, outcome: outcomes.Outcome) -> None:
+        self.events.append(("noted", outcome))
+
+    @property
+    def outcomes(self) -> list[outcomes.Outcome]:
+        """What became of each receiver, in the order it was reported."""
+        return [o for kind, o in self.events if kind in ("called", "noted")]
+
+    @property
+    def sends(self) -> list[outcomes.Send]:
+        return [s for kind, s in self.events if kind == "sent"]
+
+    def of(self, receiver: Any) -> list[tuple[str, str | None]]:
+        """``(kind, reason)`` of each outcome of ``receiver``."""
+        return [(o.kind, o.reason) for o in self.outcomes if o.receiver is receiver]

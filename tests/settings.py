@@ -26,6 +26,17 @@ INSTALLED_APPS = [
     "tests.bulkapp",
     "tests.taskapp",
     "django_tasks_db",
+    # signalkit's panel (tests/contrib/test_debug_toolbar.py).
+    "debug_toolbar",
+]
+# The toolbar loads only these panels: its own signals panel, and signalkit's beside it.
+DEBUG_TOOLBAR_PANELS = [
+    "debug_toolbar.panels.signals.SignalsPanel",
+    "signalkit.contrib.debug_toolbar.SignalsPanel",
+]
+# The panel's template, from signalkit's templates directory.
+TEMPLATES = [
+    {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
 ]
 
 # Background receivers: Django's own Tasks framework on 6.0+, the backport on 5.2.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from django.test import override_settings
 
@@ -12,6 +14,7 @@ def test_defaults_when_unset() -> None:
         "MODULES": ["signals"],
         "TASK_BACKEND": "default",
         "SLOW_RECEIVER_MS": None,
+        "OPENTELEMETRY": False,
     }
 
 
@@ -38,6 +41,7 @@ def test_valid_settings_have_no_problems() -> None:
         "MODULES": ("signals", "receivers"),
         "TASK_BACKEND": "celery",
         "SLOW_RECEIVER_MS": 12.5,
+        "OPENTELEMETRY": True,
     }
     with override_settings(SIGNALKIT=valid):
         assert conf.problems() == []
@@ -55,6 +59,9 @@ def test_valid_settings_have_no_problems() -> None:
         ("TASK_BACKEND", None, "str"),
         ("SLOW_RECEIVER_MS", "100", "int, float or None"),
         ("SLOW_RECEIVER_MS", True, "int, float or None"),
+        ("OPENTELEMETRY", "yes", "bool"),
+        ("OPENTELEMETRY", 1, "bool"),
+        ("OPENTELEMETRY", None, "bool"),
     ],
 )
 def test_wrong_types_name_key_and_expected_type(
@@ -80,7 +87,9 @@ def test_unknown_key_without_a_close_one_lists_the_known_keys() -> None:
     with override_settings(SIGNALKIT={"COLOUR": "red"}):
         [(_, _, hint)] = conf.problems()
     assert "Did you mean" not in hint
-    assert "AUTODISCOVER, MODULES, TASK_BACKEND, SLOW_RECEIVER_MS" in hint
+    assert (
+        "AUTODISCOVER, MODULES, TASK_BACKEND, SLOW_RECEIVER_MS, OPENTELEMETRY" in hint
+    )
 
 
 def test_setting_that_is_not_a_dict() -> None:
@@ -114,3 +123,20 @@ def test_modules_must_be_module_names(name: str) -> None:
         [(key, message, _)] = conf.problems()
     assert key == "MODULES"
     assert f"SIGNALKIT['MODULES'] contains {name!r}" in message
+
+
+def test_opentelemetry_needs_the_api_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+
+    def without_opentelemetry(name: str, *args: object) -> object:
+        return None if name.startswith("opentelemetry") else real(name, *args)
+
+    monkeypatch.setattr(conf, "find_spec", without_opentelemetry)
+    with override_settings(SIGNALKIT={"OPENTELEMETRY": True}):
+        [(key, message, hint)] = conf.problems()
+    assert key == "OPENTELEMETRY"
+    assert "the OpenTelemetry API is not installed" in message
+    assert "pip install 'django-signalkit[otel]'" in message
+    assert "OPENTELEMETRY" in hint
+    with override_settings(SIGNALKIT={"OPENTELEMETRY": False}):
+        assert conf.problems() == []

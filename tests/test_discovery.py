@@ -194,7 +194,8 @@ def test_position_of_signalkit_in_installed_apps_does_not_matter() -> None:
         "from tests import settings as s; "
         "apps = [a for a in s.INSTALLED_APPS if a != 'signalkit']; "
         "settings.configure(INSTALLED_APPS=apps[:1] + ['signalkit'] + apps[1:] if {first} "
-        "else apps + ['signalkit'], DATABASES=s.DATABASES); django.setup(); "
+        "else apps + ['signalkit'], DATABASES=s.DATABASES, "
+        "DEBUG_TOOLBAR_PANELS=s.DEBUG_TOOLBAR_PANELS); django.setup(); "
         "from django.db.models.signals import post_save, post_delete; "
         "from tests.testapp.models import Author; "
         "print(post_save.has_listeners(Author), post_delete.has_listeners(Author))"
@@ -255,8 +256,8 @@ def test_startup_with_modules_that_signalkit_has_imports_none_of_them() -> None:
     code = (
         "import sys, django; from django.conf import settings; "
         "from tests import settings as s; "
-        "settings.configure(INSTALLED_APPS=s.INSTALLED_APPS, DATABASES=s.DATABASES, "
-        "SIGNALKIT={'MODULES': ['signals', 'receivers', 'testing']}); django.setup(); "
+        "settings.configure(**{**{k: getattr(s, k) for k in dir(s) if k.isupper()}, "
+        "'SIGNALKIT': {'MODULES': ['signals', 'receivers', 'testing']}}); django.setup(); "
         "print('signalkit.testing' in sys.modules, 'tests.plainapp.receivers' in sys.modules)"
     )
     result = subprocess.run(

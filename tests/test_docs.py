@@ -9,6 +9,7 @@ from pathlib import Path
 
 import signalkit
 from signalkit import models, signals, testing
+from signalkit.contrib import debug_toolbar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ def test_every_public_name_has_a_reference_entry() -> None:
     for module, public in (
         (models, ("SignalQuerySet", "SignalQuerySetMixin", "SignalManager")),
         (testing, ("capture", "assert_sent", "assert_not_sent", "mute", "trace")),
+        (debug_toolbar, ("SignalsPanel",)),
     ):
         missing += [
             f"{module.__name__}.{n}"

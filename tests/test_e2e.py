@@ -3,8 +3,8 @@
 The example site runs as it does for a user (``manage.py migrate``, then ``manage.py
 runserver``), in a subprocess, on a temporary SQLite file (``EXAMPLE_DB_PATH``) and a free
 port. Chromium, driven by Playwright for Python, signs up through the form, pays and ships
-orders, and reads the pages: the "What just ran" panel each action leaves, the favicon, and
-the layout (dates on one line). Nothing here skips: without Playwright or Chromium the tests fail and say what to
+orders, and reads the pages: the "What just ran" panel each action leaves, signalkit's
+panel in django-debug-toolbar, the favicon, and the layout (dates on one line). Nothing here skips: without Playwright or Chromium the tests fail and say what to
 install (CI installs both: ``apt-get install chromium``, ``pip install playwright``; no
 ``playwright install`` is needed, the system Chromium is used).
 
@@ -14,6 +14,7 @@ install (CI installs both: ``apt-get install chromium``, ``pip install playwrigh
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -367,10 +368,7 @@ def test_a_failing_receiver_shows_its_error_in_the_panel(
 ) -> None:
     from playwright.sync_api import expect
 
-    page.goto(server.url("/accounts/login/"))
-    _log_in(page, "demo", "demo")
-    page.wait_for_url(server.url("/accounts/profile/"))
-    page.goto(server.url("/orders/"))
+    _open_demos_orders(page, server)
     # load_demo's order with a total of 0: the warehouse refuses it.
     page.locator("tr", has_text="0.00").get_by_role("button", name="Mark paid").click()
     expect(page.locator(".messages")).to_contain_text("marked paid.")
@@ -384,6 +382,63 @@ def test_a_failing_receiver_shows_its_error_in_the_panel(
     # signalkit's log of it is an event about nobody: staff only, so demo sees a count.
     expect(page.locator(".whatran")).to_contain_text("1 event that only staff see")
     expect(page.locator(".whatran")).not_to_contain_text("log.error")
+
+
+def test_the_debug_toolbar_panel_shows_what_a_payment_sent(
+    page: Any, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    _open_demos_orders(page, server)
+    page.locator("#id_total").fill("7.77")
+    page.get_by_role("button", name="Create draft order").click()
+    row = page.locator("tr", has_text="7.77")
+    number = row.locator("td").first.inner_text()  # "#4"
+    row.get_by_role("button", name="Mark paid").click()
+    expect(page.locator(".messages")).to_contain_text(f"Order {number} marked paid.")
+
+    # The payment was a POST answered with a redirect: the toolbar, on the page it led
+    # to, shows that page's request; its History panel switches to the POST's.
+    toolbar = page.locator("#djDebug")
+    toolbar.locator("#djShowToolBarButton").click()
+    button = toolbar.locator("#djDebugPanelList a.SignalkitSignalsPanel")
+    expect(button).to_contain_text("0 signals, 0 receivers ran")  # the orders page
+    toolbar.locator("#djDebugPanelList a.HistoryPanel").click()
+    post = toolbar.locator(
+        "#djdtHistoryRequests tr", has_text=f"/orders/{number[1:]}/pay/"
+    )
+    expect(post).to_contain_text("POST")
+    with page.expect_response(lambda response: "/history_sidebar/" in response.url):
+        post.locator("button.switchHistory").click()
+    expect(post).to_have_class(re.compile("djdt-highlighted"))
+    # The panel's button now sums up the POST.
+    expect(button).to_contain_text(re.compile(r"Signals sent\s+\d+ signals, [1-9]"))
+    button.click()
+
+    panel = toolbar.locator("#SignalkitSignalsPanel")
+    expect(panel.locator("h3")).to_have_text("Signals sent (signalkit)")
+
+    def outcome(receiver: str) -> Any:
+        entry = panel.locator("tr.signalkit-receiver", has_text=receiver)
+        return entry.locator("td.signalkit-outcome")
+
+    expect(outcome("shop.signals.record_status_change")).to_have_text("ran")
+    expect(outcome("shop.signals.record_total_change")).to_have_text(
+        "skipped (changed)"
+    )
+    expect(outcome("shop.signals.record_new_order")).to_have_text("skipped (created)")
+    expect(outcome("shop.signals.notify_warehouse")).to_have_text(
+        "deferred to commit → ran"
+    )
+    expect(outcome("shop.signals.record_payment")).to_have_text("ran")
+    # Each signal says where it was sent from: Order.mark_paid() saves, then sends.
+    expect(panel.locator("tr[data-signalkit-signal]")).to_contain_text(
+        [
+            re.compile(r"post_save\s+from shop\.Order.*shop/models\.py:\d+", re.S),
+            re.compile(r"order_paid\s+from shop\.Order.*shop/models\.py:\d+", re.S),
+        ]
+    )
+    expect(panel).to_contain_text("receivers ran")
 
 
 def test_pages_load_with_their_files_and_the_favicon(page: Any, server: Server) -> None:
@@ -471,6 +526,14 @@ def _assert_favicon(page: Any, server: Server) -> None:
     if page.locator("img.brand-logo").count():
         width = page.locator("img.brand-logo").evaluate("img => img.naturalWidth")
         assert width > 0
+
+
+def _open_demos_orders(page: Any, server: Server) -> None:
+    """Log in as load_demo's user and open the orders page."""
+    page.goto(server.url("/accounts/login/"))
+    _log_in(page, "demo", "demo")
+    page.wait_for_url(server.url("/accounts/profile/"))
+    page.goto(server.url("/orders/"))
 
 
 def _log_in(page: Any, username: str, password: str) -> None:

@@ -272,3 +272,22 @@ def test_hidden_fields_are_documented() -> None:
     ).read_text()
     for name in events.HIDDEN_FIELDS:
         assert f"``{name}``" in doc
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_trace_context_travels_under_its_own_key_and_is_checked_on_decode() -> None:
+    sent = events.encode(
+        receivers.shipment_priced,
+        None,
+        {"amount": 1},
+        context={"traceparent": TRACEPARENT},
+    )
+    assert sent["trace_context"] == {"traceparent": TRACEPARENT}
+    assert events.decode(sent) == (SIGNAL, None, {"amount": 1})
+    assert "trace_context" not in events.encode(
+        receivers.shipment_priced, None, {"amount": 1}
+    )
+    with pytest.raises(events.InvalidEvent, match="not a W3C traceparent"):
+        events.decode({**sent, "trace_context": {"traceparent": "00-1-2-3"}})

@@ -21,7 +21,7 @@ from django.dispatch import Signal
 from django.test import override_settings
 
 import signalkit
-from signalkit import _testing_signal_patch
+from signalkit import _signal_patch
 from signalkit.testing import (
     Muted,
     assert_sent,
@@ -347,7 +347,7 @@ def test_mute_entered_and_exited_in_different_contexts_keeps_nothing() -> None:
     for _ in range(50):
         entered_in = contextvars.copy_context()
         entered_in.run(shared.__enter__)
-        [entry] = entered_in.run(_testing_signal_patch.active)
+        [entry] = entered_in.run(_signal_patch.active)
         entries.append(weakref.ref(entry))
         contextvars.copy_context().run(shared.__exit__, None, None, None)
         del entered_in, entry
@@ -369,7 +369,7 @@ def test_exit_in_another_context_leaves_the_mute_where_it_was_entered() -> None:
         entered_in.run(plain.send, sender="live again")
 
     assert recorder.senders == ["live again"]
-    assert entered_in.run(_testing_signal_patch.active) == ()
+    assert entered_in.run(_signal_patch.active) == ()
 
 
 def test_mute_silences_async_receivers() -> None:

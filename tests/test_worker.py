@@ -127,6 +127,11 @@ def forged(files: dict[str, Path]) -> list[tuple[str, dict[str, Any], str]]:
             ),
             "names the database 'elsewhere', which is not configured",
         ),
+        (
+            RECORD,
+            {**event(sender=parcel_model), "trace_context": {"traceparent": victim}},
+            "its traceparent is not a W3C traceparent",
+        ),
     ]
 
 
@@ -232,6 +237,56 @@ def test_malformed_events_are_refused(bad: Any, reason: str) -> None:
     with pytest.raises(worker.EventRefused, match=reason):
         worker.run(RECORD, bad)
     assert receivers.received == []
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.mark.parametrize(
+    ("trace_context", "reason"),
+    [
+        ("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "not a dict"),
+        ({"tracestate": "a=b"}, "not a dict"),
+        ({"traceparent": TRACEPARENT, "baggage": "k=v"}, "not a dict"),
+        ({"traceparent": 3}, "not a dict"),
+        ({"traceparent": TRACEPARENT.upper()}, "not a W3C traceparent"),
+        ({"traceparent": f"01{TRACEPARENT[2:]}"}, "not a W3C traceparent"),
+        ({"traceparent": f"00-{'0' * 32}-b7ad6b7169203331-01"}, "not a W3C"),
+        ({"traceparent": f"{TRACEPARENT}\n"}, "not a W3C traceparent"),
+        (
+            {"traceparent": TRACEPARENT, "tracestate": "a=\u00e9"},
+            "not a W3C tracestate",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_a_malformed_trace_context_refuses_the_event(
+    trace_context: Any, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Decided: refused, like anything else encode() could not have written; a
+    trace context is never half-trusted."""
+    signalkit.on_post_save(Parcel, task=True)(receivers.record)
+    parcel = Parcel.objects.create(label="p1")
+    sent = events.encode(post_save, Parcel, {"instance": parcel, "using": "default"})
+    with pytest.raises(worker.EventRefused, match=reason):
+        worker.run(RECORD, {**sent, "trace_context": trace_context})
+    assert receivers.received == []
+    # The message says what is wrong, never what the queue held.
+    assert "b7ad6b7169203331" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_trace_context_is_accepted_and_unused_while_opentelemetry_is_off() -> None:
+    signalkit.on_post_save(Parcel, task=True)(receivers.record)
+    parcel = Parcel.objects.create(label="p1")
+    sent = events.encode(
+        post_save,
+        Parcel,
+        {"instance": parcel, "using": "default"},
+        context={"traceparent": TRACEPARENT, "tracestate": "vendor=x,other=y"},
+    )
+    worker.run(RECORD, sent)
+    assert [got["label"] for got in receivers.received] == ["p1"]
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ Also: ``EXAMPLE_DB_PATH=/tmp/example.sqlite3`` (the SQLite file; default
 from __future__ import annotations
 
 import os
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -106,6 +107,37 @@ STATICFILES_DIRS = [BASE_DIR / "static"]  # the site's CSS and favicon
 # "manage.py collectstatic" and have the web server serve this directory at STATIC_URL.
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-debug-toolbar, while DEBUG is on and it is installed (python -m pip install -e
+# ".[debug-toolbar]"), with signalkit's "Signals sent" panel beside the toolbar's own
+# signals panel: each signal a request sent, and what became of each receiver. It starts
+# folded away (the "DJDT" tab on the right). After a POST that redirects, open its
+# History panel and switch to the POST to see what the POST itself sent.
+# Not under "manage.py test": Django's test runner turns DEBUG off, and the toolbar's
+# URLs with it, while a test that turns DEBUG back on would meet its middleware.
+_TESTING = sys.argv[1:2] == ["test"]
+DEBUG_TOOLBAR = DEBUG and not _TESTING and find_spec("debug_toolbar") is not None
+if DEBUG_TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    # Right after the middleware that refuses requests from other machines.
+    MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
+    DEBUG_TOOLBAR_PANELS = [
+        "debug_toolbar.panels.history.HistoryPanel",
+        "debug_toolbar.panels.versions.VersionsPanel",
+        "debug_toolbar.panels.timer.TimerPanel",
+        "debug_toolbar.panels.settings.SettingsPanel",
+        "debug_toolbar.panels.headers.HeadersPanel",
+        "debug_toolbar.panels.request.RequestPanel",
+        "debug_toolbar.panels.sql.SQLPanel",
+        "debug_toolbar.panels.staticfiles.StaticFilesPanel",
+        "debug_toolbar.panels.templates.TemplatesPanel",
+        "debug_toolbar.panels.cache.CachePanel",
+        "debug_toolbar.panels.signals.SignalsPanel",
+        "signalkit.contrib.debug_toolbar.SignalsPanel",
+        "debug_toolbar.panels.tasks.TasksPanel",
+    ]
 
 # manage.py test with no labels runs the example's tests, from whatever directory.
 TEST_RUNNER = "mysite.test_runner.ExampleTestRunner"

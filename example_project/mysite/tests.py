@@ -246,6 +246,23 @@ class SettingsInAFreshProcessTests(SimpleTestCase):
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertEqual(result.stdout.strip(), "False ['shop.example.com'] True")
 
+    def test_the_debug_toolbar_and_signalkits_panel_only_while_debug_is_on(
+        self,
+    ) -> None:
+        code = (
+            "import django; django.setup(); from django.conf import settings; "
+            "print('debug_toolbar' in settings.INSTALLED_APPS, "
+            "'debug_toolbar.middleware.DebugToolbarMiddleware' in settings.MIDDLEWARE, "
+            "'signalkit.contrib.debug_toolbar.SignalsPanel' in "
+            "getattr(settings, 'DEBUG_TOOLBAR_PANELS', []))"
+        )
+        result = run("-c", code)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertEqual(result.stdout.strip(), "True True True")
+        result = run("-c", code, **production())
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertEqual(result.stdout.strip(), "False False False")
+
     def test_a_misspelt_debug_value_stops_manage_py(self) -> None:
         result = run(str(MANAGE), "check", DJANGO_DEBUG="flase")
         self.assertNotEqual(result.returncode, 0, result.stdout)
@@ -394,6 +411,7 @@ class HomePageTests(TestCase):
                 ("record_bulk_status_change", "post_update", "shop.Order"),
                 ("record_payment", "order_paid", "shop.Order"),
                 ("notify_warehouse", "order_paid", "shop.Order"),
+                ("record_total_change", "post_save", "shop.Order"),
             ],
         )
 

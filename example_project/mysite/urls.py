@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -23,3 +24,8 @@ urlpatterns = [
         name="favicon",
     ),
 ]
+
+if apps.is_installed("debug_toolbar"):  # DEBUG on, and the toolbar installed
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

@@ -7,6 +7,8 @@ Two receivers record status changes: ``record_status_change`` for a save that ch
 order's status (``changed="status"``), and ``record_bulk_status_change`` for
 ``Order.objects.filter(...).update(status=...)``, which saves no instance and so sends no
 ``post_save``, but sends signalkit's ``post_update`` through ``Order``'s ``SignalManager``.
+A third, ``record_total_change``, records a save that changes an order's total
+(``changed="total"``).
 
 The receivers name their sender lazily (``"shop.Order"``), so this module never imports
 ``shop.models`` and ``shop.models`` can import ``order_paid`` from here without a cycle.
@@ -104,4 +106,20 @@ def notify_warehouse(sender, order, **kwargs):
         "warehouse.notified",
         f"Warehouse told to ship order #{order.pk}.",
         user_id=order.customer_id,
+    )
+
+
+@signalkit.on_post_save("shop.Order", changed="total", created=False)
+def record_total_change(sender, instance, **kwargs):
+    """Runs only for a save that changes the total of an existing order (staff can, in
+    the admin).
+
+    Paying an order saves its status alone, so there this receiver is skipped: the debug
+    toolbar's "Signals sent" panel lists it as "skipped (changed)".
+    """
+    before = signalkit.previous(instance, "total")
+    Event.record(
+        "order.total",
+        f"Order #{instance.pk}: total {before} → {instance.total}.",
+        user_id=instance.customer_id,
     )

@@ -2,12 +2,13 @@
 
 :func:`recording` is built on ``signalkit.testing.trace()``, which records each receiver
 that really ran (after its conditions let it, at the commit for ``on_commit=True``), with
-its duration and what it raised. Two things a trace does not see are recorded next to it:
+its duration and what it raised. Two things a trace does not tell are recorded next to it:
 
-- ``task=`` receivers run inside signalkit's task (``signalkit.tasks.run_receiver``), not
-  through a signal; the Tasks framework's ``task_enqueued`` and ``task_finished`` signals
-  tell which ran (``ImmediateBackend``: right after the commit, in the same request) or
-  were queued for a worker;
+- ``task=`` receivers run inside signalkit's task (``signalkit.tasks.run_receiver``): a
+  trace sees one that runs in the request, not that it came through a task, nor one
+  queued for a worker. The Tasks framework's ``task_enqueued`` and ``task_finished``
+  signals tell which ran (``ImmediateBackend``: right after the commit, in the same
+  request) or were queued for a worker;
 - the ``events.Event`` rows written in the block, each with the code objects on the call
   stack when it was saved, which tell which receiver wrote it.
 

@@ -51,7 +51,9 @@ def build(
     ran = [
         _traced(index, run)
         for index, run in enumerate(recording.runs)
-        if is_project_code(run.receiver)
+        # A task= receiver that ran in the request (ImmediateBackend) is traced too: it
+        # is shown once, from its task, which says how it ran.
+        if is_project_code(run.receiver) and not _in_task(run)
     ]
     ran += [
         task
@@ -79,6 +81,11 @@ def build(
 
 def _path(func: Any) -> str:
     return f"{func.__module__}.{func.__qualname__}"
+
+
+def _in_task(run: Any) -> bool:
+    entry = catalogue.find(_path(run.receiver), run.signal) or {}
+    return bool(entry.get("options", {}).get("task"))
 
 
 def _traced(index: int, run: Any) -> _Ran:

@@ -1,37 +1,38 @@
-"""The patch of ``django.dispatch.Signal`` behind :mod:`signalkit.testing`: while a testing
-helper is active, each send consults it, in the sender's own context.
+"""The patch of ``django.dispatch.Signal``: each send consults the testing helpers and the
+consumers of outcomes, in the sender's own context.
 
-``mute()``, ``capture()`` and ``trace()`` must see every send and every receiver, Django's
-plain ones included, without editing ``Signal.receivers`` (what factory_boy's
-``mute_signals`` does, and why it loses receivers connected meanwhile and leaks into
-other threads). So the send methods themselves are patched, once, and read one
-``ContextVar``.
+``mute()`` and ``capture()`` must see every send and every receiver, Django's plain ones
+included, without editing ``Signal.receivers`` (what factory_boy's ``mute_signals`` does,
+and why it loses receivers connected meanwhile and leaks into other threads). The
+consumers of :mod:`signalkit.outcomes` (``trace()``, the slow-receiver warning,
+OpenTelemetry, the debug-toolbar panel) must see the sends and the calls of plain Django
+receivers. So the send methods themselves are patched, once.
 
-Nothing is patched until a testing helper is first used. From then on ``send()``,
-``send_robust()``, ``asend()``, ``asend_robust()``, ``has_listeners()`` and
-``_live_receivers()`` of ``django.dispatch.Signal`` first read one ``ContextVar``; while no
-helper is active it holds ``None`` and they go straight on to Django's own methods. The
-helpers never touch ``Signal.receivers``: what is connected stays connected, and each
-decision is taken per send, in the context (thread or async task) of the sender.
+Nothing is patched until a testing helper is first used or a consumer first subscribes.
+From then on ``send()``, ``send_robust()``, ``asend()``, ``asend_robust()``,
+``has_listeners()`` and ``_live_receivers()`` of ``django.dispatch.Signal`` first read one
+``ContextVar`` and the flag ``outcomes.ACTIVE``; while no helper is active and nobody
+watches they go straight on to Django's own methods. Nothing here touches
+``Signal.receivers``: what is connected stays connected, and each decision is taken per
+send, in the context (thread or async task) of the sender.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction
 from django.dispatch import Signal
 
-from signalkit import _django
+from signalkit import _django, outcomes
 
 Responses = list[tuple[Any, Any]]
 RecordSend = Callable[[Any, dict[str, Any]], None]
-RecordRun = Callable[[Any, Any, Any, float, BaseException | None], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,26 +66,18 @@ class Observer:
         return signal is self.signal and sender_matches(self.sender, sender)
 
 
-@dataclass(frozen=True, eq=False)
-class Tracer:
-    """Call ``record(signal, receiver, sender, seconds, exception)`` after each receiver."""
-
-    record: RecordRun
-
-
-Entry = Mute | Observer | Tracer
+Entry = Mute | Observer
 
 
 class _State:
     """The helpers active in one context; immutable, replaced as a whole."""
 
-    __slots__ = ("entries", "mutes", "observers", "tracers")
+    __slots__ = ("entries", "mutes", "observers")
 
     def __init__(self, entries: tuple[Entry, ...]) -> None:
         self.entries = entries
         self.mutes = tuple(e for e in entries if isinstance(e, Mute))
         self.observers = tuple(e for e in entries if isinstance(e, Observer))
-        self.tracers = tuple(e for e in entries if isinstance(e, Tracer))
 
     def before_send(self, signal: Signal, sender: Any, named: dict[str, Any]) -> bool:
         """Record the send for the observers; return True if its receivers are muted."""
@@ -96,15 +89,12 @@ class _State:
 
 _state: ContextVar[_State | None] = ContextVar("signalkit_testing", default=None)
 _lock = threading.Lock()
-#: True once a testing helper has patched ``Signal``: signalkit's receivers read this flag
-#: (not a function) on every call, to look for tracers only when one could be active.
+#: True once ``Signal`` is patched.
 INSTALLED = False
 # Set on each patched method: Django's method it wraps.
 _ORIGINAL = "__signalkit_original__"
-# Set on each receiver wrapped for tracing: the receiver it wraps.
-_TRACED = "__signalkit_traced__"
-#: Set on the wrappers signalkit connects: they report their own runs to tracers.
-WRAPPER = "__signalkit_wrapper__"
+# Set on a plain receiver's stand-in: the receiver it stands for.
+_PLAIN = "__signalkit_plain__"
 
 
 def sender_matches(expected: Any, sender: Any) -> bool:
@@ -140,20 +130,69 @@ def active() -> tuple[Entry, ...]:
 
 
 def _unwrap(responses: Responses) -> Responses:
-    # Tracing wraps receivers: report the receivers Django was asked to call.
-    return [(getattr(r, _TRACED, r), response) for r, response in responses]
+    # Plain receivers are observed through stand-ins: report the receivers Django was
+    # asked to call.
+    return [(getattr(r, _PLAIN, r), response) for r, response in responses]
+
+
+def _stand_in(receiver: Any, asynchronous: bool = False) -> Callable[..., Any]:
+    """A stand-in for a plain (not signalkit) receiver, a coroutine function when
+    ``asynchronous``, that reports its call to whoever watches."""
+    report: Callable[..., Any] = outcomes.arun if asynchronous else outcomes.run
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(receiver, *args, **kwargs)
+        return report(
+            receiver, kwargs.get("signal"), kwargs.get("sender"), kwargs, call
+        )
+
+    functools.update_wrapper(observed, receiver, updated=())
+    if asynchronous:
+        # It returns arun()'s coroutine: marked, so that it is seen as async.
+        markcoroutinefunction(observed)
+    setattr(observed, _PLAIN, receiver)
+    return observed
+
+
+def _live(signal: Signal, sender: Any) -> list[Any]:
+    """The receivers ``signal`` calls for ``sender``, as Django lists them."""
+    live = Signal.__dict__[_django.LIVE_RECEIVERS]
+    sync_receivers, async_receivers = getattr(live, _ORIGINAL, live)(signal, sender)
+    return [*sync_receivers, *async_receivers]
+
+
+def _observe(signal: Signal, sender: Any, named: dict[str, Any], muted: bool) -> Any:
+    """Report a send that has receivers, and its muted receivers; return what
+    :func:`outcomes.sent` takes to end it."""
+    if not muted and not outcomes.wanting_sends():
+        return None  # nobody records sends, and the receivers report themselves
+    live = _live(signal, sender)
+    if not live:
+        return None  # a send nobody listens to (every pre_init of a model, often)
+    token = outcomes.sending(signal, sender, named)
+    if muted:
+        for each in live:
+            found = getattr(each, outcomes.WRAPPER, None)
+            outcomes.skipped(
+                each if found is None else found(), "muted", signal, sender, named
+            )
+    return token
 
 
 def _patch_send(original: Callable[..., Responses]) -> Callable[..., Responses]:
     @functools.wraps(original)
     def send(self: Signal, sender: Any, **named: Any) -> Responses:
         state = _state.get()
-        if state is None:
+        if state is None and not outcomes.ACTIVE:
             return original(self, sender, **named)
-        if state.before_send(self, sender, named):
-            return []
-        responses = original(self, sender, **named)
-        return _unwrap(responses) if state.tracers else responses
+        muted = state is not None and state.before_send(self, sender, named)
+        if not outcomes.ACTIVE:
+            return [] if muted else original(self, sender, **named)
+        token = _observe(self, sender, named, muted)
+        try:
+            return [] if muted else _unwrap(original(self, sender, **named))
+        finally:
+            outcomes.sent(token)
 
     return send
 
@@ -162,12 +201,16 @@ def _patch_asend(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     async def asend(self: Signal, sender: Any, **named: Any) -> Responses:
         state = _state.get()
-        if state is None:
+        if state is None and not outcomes.ACTIVE:
             return await original(self, sender, **named)  # type: ignore[no-any-return]
-        if state.before_send(self, sender, named):
-            return []
-        responses = await original(self, sender, **named)
-        return _unwrap(responses) if state.tracers else responses
+        muted = state is not None and state.before_send(self, sender, named)
+        if not outcomes.ACTIVE:
+            return [] if muted else await original(self, sender, **named)
+        token = _observe(self, sender, named, muted)
+        try:
+            return [] if muted else _unwrap(await original(self, sender, **named))
+        finally:
+            outcomes.sent(token)
 
     return asend
 
@@ -191,104 +234,23 @@ def _patch_live_receivers(
     @functools.wraps(original)
     def _live_receivers(self: Signal, sender: Any) -> tuple[list[Any], list[Any]]:
         sync_receivers, async_receivers = original(self, sender)
-        state = _state.get()
-        if state is None or not state.tracers:
+        if not outcomes.ACTIVE or not outcomes.consumers():
             return sync_receivers, async_receivers
-        tracers = state.tracers
-        # signalkit's own receivers report their runs themselves (delivery.py), when the
-        # decorated function is really called: not when a condition turns it down, and
-        # at commit time for on_commit ones.
+        # signalkit's own receivers report their outcomes themselves (delivery.py), when
+        # the decorated function is really called: not when a condition turns it down,
+        # and at commit time for on_commit ones.
         return (
             [
-                r if hasattr(r, WRAPPER) else _traced_sync(r, tracers)
+                r if hasattr(r, outcomes.WRAPPER) else _stand_in(r)
                 for r in sync_receivers
             ],
             [
-                r if hasattr(r, WRAPPER) else _traced_async(r, tracers)
+                r if hasattr(r, outcomes.WRAPPER) else _stand_in(r, True)
                 for r in async_receivers
             ],
         )
 
     return _live_receivers
-
-
-def tracers() -> tuple[Tracer, ...]:
-    """The tracers active in the current context."""
-    state = _state.get()
-    return state.tracers if state else ()
-
-
-def report_run(
-    tracers: tuple[Tracer, ...],
-    receiver: Any,
-    signal: Any,
-    sender: Any,
-    seconds: float,
-    exception: BaseException | None,
-) -> None:
-    """Tell ``tracers`` that ``receiver`` ran."""
-    for tracer in tracers:
-        tracer.record(signal, receiver, sender, seconds, exception)
-
-
-def call_timed(
-    tracers: tuple[Tracer, ...],
-    receiver: Any,
-    signal: Any,
-    sender: Any,
-    call: Callable[[], Any],
-) -> Any:
-    """Return ``call()``, reporting to ``tracers`` how long it took and what it raised."""
-    start = time.perf_counter()
-    try:
-        result = call()
-    except BaseException as exc:
-        report_run(tracers, receiver, signal, sender, time.perf_counter() - start, exc)
-        raise
-    report_run(tracers, receiver, signal, sender, time.perf_counter() - start, None)
-    return result
-
-
-async def acall_timed(
-    tracers: tuple[Tracer, ...],
-    receiver: Any,
-    signal: Any,
-    sender: Any,
-    call: Callable[[], Awaitable[Any]],
-) -> Any:
-    """The ``async`` twin of :func:`call_timed`, for coroutine receivers."""
-    start = time.perf_counter()
-    try:
-        result = await call()
-    except BaseException as exc:
-        report_run(tracers, receiver, signal, sender, time.perf_counter() - start, exc)
-        raise
-    report_run(tracers, receiver, signal, sender, time.perf_counter() - start, None)
-    return result
-
-
-def _traced_sync(receiver: Any, tracers: tuple[Tracer, ...]) -> Callable[..., Any]:
-    @functools.wraps(receiver, updated=())
-    def traced(*args: Any, **kwargs: Any) -> Any:
-        signal, sender = kwargs.get("signal"), kwargs.get("sender")
-        return call_timed(
-            tracers, receiver, signal, sender, lambda: receiver(*args, **kwargs)
-        )
-
-    setattr(traced, _TRACED, receiver)
-    return traced
-
-
-def _traced_async(receiver: Any, tracers: tuple[Tracer, ...]) -> Callable[..., Any]:
-    @functools.wraps(receiver, updated=())
-    async def traced(*args: Any, **kwargs: Any) -> Any:
-        signal, sender = kwargs.get("signal"), kwargs.get("sender")
-        return await acall_timed(
-            tracers, receiver, signal, sender, lambda: receiver(*args, **kwargs)
-        )
-
-    setattr(traced, _TRACED, receiver)
-    return traced
 
 
 _PATCHES: dict[str, Callable[[Any], Any]] = {
