@@ -280,8 +280,9 @@ def lint(page: Path, page_steps: list[Step], scratch: Path) -> list[str]:
         index = int(found.group(2)) - 1 - before
         at = block.body[index][0] if 0 <= index < len(block.body) else block.line
         problems.append(f"{page_path(page)} line {at}: {found.group(3)}")
-    if result.returncode not in (0, 1):
-        problems.append(f"ruff failed: {result.stderr}")
+    # Exit 1 with nothing parsed is not a clean page: ruff did not run (not installed, say).
+    if result.returncode not in (0, 1) or (result.returncode == 1 and not problems):
+        problems.append(f"ruff failed (exit {result.returncode}): {result.stderr.strip()}")
     return problems
 
 

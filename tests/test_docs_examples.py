@@ -121,3 +121,17 @@ def test_a_missing_import_is_reported_at_its_line(page_of, tmp_path: Path) -> No
     assert len(problems) == 2
     assert "line 3: F821 Undefined name `signalkit`" in problems[0]
     assert "line 5: F821 Undefined name `slugify`" in problems[1]
+
+
+def test_a_linter_that_cannot_run_is_a_problem_not_a_clean_page(  # type: ignore[no-untyped-def]
+    page_of, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = page_of(".. code-block:: python\n\n    import os\n\n    os.getcwd()\n")
+    # An interpreter without ruff: `python -m ruff` exits 1 with nothing on stdout.
+    python = tmp_path / "python-without-ruff"
+    python.write_text("#!/bin/sh\necho 'No module named ruff' >&2\nexit 1\n")
+    python.chmod(0o755)
+    monkeypatch.setattr(docs_page.sys, "executable", str(python))
+    problems = docs_page.lint(page, docs_page.steps(page), tmp_path)
+    assert len(problems) == 1
+    assert "ruff failed (exit 1): No module named ruff" in problems[0]
