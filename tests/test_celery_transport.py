@@ -82,6 +82,7 @@ def test_no_w005_once_the_project_loads_its_celery_app(tmp_path: Path) -> None:
     assert [m["id"] for m in found["checks"]] == []
 
 
+@pytest.mark.once
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_pool_process_gets_its_event_delivered_again(
     tmp_path: Path, celery_broker: Any

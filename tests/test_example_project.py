@@ -80,6 +80,7 @@ def assert_passed(returncode: int, output: str) -> int:
     return int(ran.group(1))
 
 
+@pytest.mark.once
 def test_example_project_test_suite_passes() -> None:
     # No labels, from the repository root: the example's own tests, all of them, and
     # none of this suite's (Django's runner alone would discover tests/ here).

@@ -121,6 +121,7 @@ def _knob(name: str, default: int) -> int:
     return int(os.environ.get(f"SIGNALKIT_FAULT_{name}", default))
 
 
+@pytest.mark.once
 @pytest.mark.django_db(transaction=True)
 def test_killed_db_worker_loses_no_event_after_recovery(tmp_path: Path) -> None:
     writers, per_writer, kills = (
