@@ -74,8 +74,10 @@ def _hold(phase: str) -> None:
         return
     if wanted != phase:
         return
-    with open(f"{hold}.inside", "w") as f:
+    # Written aside and renamed: a test that sees the file reads the whole pid, never ''.
+    with open(f"{hold}.inside.tmp", "w") as f:
         f.write(str(os.getpid()))
+    os.replace(f"{hold}.inside.tmp", f"{hold}.inside")
     deadline = time.monotonic() + 120  # never hang for ever if the test is gone
     while os.path.exists(hold) and time.monotonic() < deadline:
         time.sleep(0.01)
