@@ -1,0 +1,82 @@
+"""Case 9: disconnecting 1,000 receivers of ``post_save``, Django's against signalkit's.
+
+Each run connects the receivers first (untimed, in the contender's setup), then times
+their disconnection, in the order they were connected, as a test suite's teardown does.
+After the run no receiver may be left for the sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models.signals import post_save
+
+import signalkit
+from benchmarks.bench.models import Item
+from benchmarks.runner import Case, Contender, Target
+
+DJANGO = "Django post_save.disconnect(func, sender=)"
+DJANGO_AA = "Django post_save.disconnect(func, sender=), A/A copy"
+SIGNALKIT = "signalkit.disconnect(func)"
+
+
+def _make_receiver() -> Callable[..., None]:
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        return None
+
+    return receiver
+
+
+def _none_left() -> str | None:
+    if post_save.has_listeners(Item):
+        return "receivers are still connected after the run"
+    return None
+
+
+def build(scale: float) -> Case:
+    n = max(10, int(1000 * scale))
+    # Distinct functions, held here: Django holds receivers weakly by default.
+    funcs = [_make_receiver() for _ in range(n)]
+
+    def django_connect() -> None:
+        for func in funcs:
+            post_save.connect(func, sender=Item)
+
+    def django_disconnect() -> None:
+        for func in funcs:
+            post_save.disconnect(func, sender=Item)
+
+    def signalkit_connect() -> None:
+        for func in funcs:
+            signalkit.on_post_save(Item)(func)
+
+    def signalkit_disconnect() -> None:
+        for func in funcs:
+            signalkit.disconnect(func)
+
+    contenders = [
+        Contender(DJANGO, django_disconnect, django_connect, check=_none_left),
+        Contender(DJANGO_AA, django_disconnect, django_connect, check=_none_left),
+        Contender(SIGNALKIT, signalkit_disconnect, signalkit_connect, check=_none_left),
+    ]
+    return Case(
+        number="9",
+        key="disconnect",
+        title=f"disconnect {n:,} post_save receivers of one model",
+        contenders=contenders,
+        floor=DJANGO,
+        targets=[
+            Target(SIGNALKIT, DJANGO, 2.0, "<=2x", goal=f"disconnect {n:,} receivers"),
+            Target(DJANGO_AA, DJANGO, None, "noise", goal="A/A control: disconnect"),
+        ],
+        notes=[
+            (
+                f"Each run disconnects {n:,} receivers connected before it (untimed), in "
+                "the order they were connected; none may be left after it."
+            ),
+        ],
+        repeat=15,
+        per_run=n,
+        unit="disconnects",
+    )
