@@ -1,8 +1,10 @@
 """Case 9: disconnecting 1,000 receivers of ``post_save``, Django's against signalkit's.
 
 Each run connects the receivers first (untimed, in the contender's setup), then times
-their disconnection, in the order they were connected, as a test suite's teardown does.
-After the run no receiver may be left for the sender.
+their disconnection: in the order they were connected, and in the reverse order (as a
+stack of test fixtures undoes them). Django's ``disconnect()`` scans its list for the
+receiver, so the order decides its cost; both are goals. After the run no receiver may be
+left for the sender.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from benchmarks.runner import Case, Contender, Target
 DJANGO = "Django post_save.disconnect(func, sender=)"
 DJANGO_AA = "Django post_save.disconnect(func, sender=), A/A copy"
 SIGNALKIT = "signalkit.disconnect(func)"
+DJANGO_REVERSED = "Django post_save.disconnect(func, sender=), reverse order"
+SIGNALKIT_REVERSED = "signalkit.disconnect(func), reverse order"
 
 
 def _make_receiver() -> Callable[..., None]:
@@ -43,22 +47,45 @@ def build(scale: float) -> Case:
         for func in funcs:
             post_save.connect(func, sender=Item)
 
-    def django_disconnect() -> None:
-        for func in funcs:
-            post_save.disconnect(func, sender=Item)
+    def django_disconnect(order: list[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for func in order:
+                post_save.disconnect(func, sender=Item)
+
+        return run
 
     def signalkit_connect() -> None:
         for func in funcs:
             signalkit.on_post_save(Item)(func)
 
-    def signalkit_disconnect() -> None:
-        for func in funcs:
-            signalkit.disconnect(func)
+    def signalkit_disconnect(order: list[Any]) -> Callable[[], None]:
+        def run() -> None:
+            for func in order:
+                signalkit.disconnect(func)
 
+        return run
+
+    backwards = funcs[::-1]
     contenders = [
-        Contender(DJANGO, django_disconnect, django_connect, check=_none_left),
-        Contender(DJANGO_AA, django_disconnect, django_connect, check=_none_left),
-        Contender(SIGNALKIT, signalkit_disconnect, signalkit_connect, check=_none_left),
+        Contender(DJANGO, django_disconnect(funcs), django_connect, check=_none_left),
+        Contender(
+            DJANGO_AA, django_disconnect(funcs), django_connect, check=_none_left
+        ),
+        Contender(
+            SIGNALKIT, signalkit_disconnect(funcs), signalkit_connect, check=_none_left
+        ),
+        Contender(
+            DJANGO_REVERSED,
+            django_disconnect(backwards),
+            django_connect,
+            check=_none_left,
+        ),
+        Contender(
+            SIGNALKIT_REVERSED,
+            signalkit_disconnect(backwards),
+            signalkit_connect,
+            check=_none_left,
+        ),
     ]
     return Case(
         number="9",
@@ -68,12 +95,21 @@ def build(scale: float) -> Case:
         floor=DJANGO,
         targets=[
             Target(SIGNALKIT, DJANGO, 2.0, "<=2x", goal=f"disconnect {n:,} receivers"),
+            Target(
+                SIGNALKIT_REVERSED,
+                DJANGO_REVERSED,
+                2.0,
+                "<=2x",
+                goal=f"disconnect {n:,} receivers, reverse order",
+            ),
             Target(DJANGO_AA, DJANGO, None, "noise", goal="A/A control: disconnect"),
         ],
         notes=[
             (
                 f"Each run disconnects {n:,} receivers connected before it (untimed), in "
-                "the order they were connected; none may be left after it."
+                "the order they were connected or in reverse; none may be left after it. "
+                "Django scans its list of receivers for each: in reverse order the whole "
+                "list every time."
             ),
         ],
         repeat=15,

@@ -249,6 +249,7 @@ def test_a_quick_run_reports_every_goal_and_checks_its_contenders(
 ) -> None:
     output = tmp_path / "latest.json"
     cases = ("save", "load", "update", "send", "bulk", "tasks", "disconnect", "memory")
+    cases += ("dispatch",)
     command = [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)]
     for name in cases:
         command += ["--case", name]
@@ -259,7 +260,7 @@ def test_a_quick_run_reports_every_goal_and_checks_its_contenders(
     assert done.returncode == 0, done.stderr
     figures = json.loads(output.read_text())
     paths = [goal["path"] for goal in figures["goals"]]
-    assert paths[:9] == [
+    assert paths[:10] == [
         "insert, one receiver, no options",
         "insert, when= false",
         "load rows, one tracked field",
@@ -268,6 +269,7 @@ def test_a_quick_run_reports_every_goal_and_checks_its_contenders(
         "SignalQuerySet.update() with a receiver",
         "task= receiver per event",
         "disconnect 100 receivers",
+        "disconnect 100 receivers, reverse order",
         "memory per tracked instance",
     ]
     assert "update() with a receiver: no pk list held unless asked" in paths
