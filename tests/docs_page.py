@@ -90,9 +90,6 @@ SETTINGS = "mysite/settings.py"
 SKIPPED_PAGES = {
     "tutorial.rst": "tests/test_tutorial.py follows it in a fresh virtualenv",
     "changelog.rst": "it includes CHANGELOG.rst, which has no examples",
-    "explanation/performance.rst": (
-        "its two commands run the benchmarks, minutes each: tox -e bench runs them"
-    ),
 }
 
 #: Pyflakes' rules, less "local variable assigned but never used": a snippet shows a
@@ -282,7 +279,9 @@ def lint(page: Path, page_steps: list[Step], scratch: Path) -> list[str]:
         problems.append(f"{page_path(page)} line {at}: {found.group(3)}")
     # Exit 1 with nothing parsed is not a clean page: ruff did not run (not installed, say).
     if result.returncode not in (0, 1) or (result.returncode == 1 and not problems):
-        problems.append(f"ruff failed (exit {result.returncode}): {result.stderr.strip()}")
+        problems.append(
+            f"ruff failed (exit {result.returncode}): {result.stderr.strip()}"
+        )
     return problems
 
 
