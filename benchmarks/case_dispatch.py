@@ -44,13 +44,15 @@ def build(scale: float) -> Case:
                 using="default",
             )
 
-    def django_on(func: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    def django_on(func: Any) -> tuple[Callable[[], object], Callable[[], object]]:
         return (
             lambda: post_save.connect(func, sender=Item),
             lambda: post_save.disconnect(func, sender=Item),
         )
 
-    def signalkit_on(**options: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    def signalkit_on(
+        **options: Any,
+    ) -> tuple[Callable[[], object], Callable[[], object]]:
         return (
             lambda: signalkit.on_post_save(Item, **options)(receivers.count),
             lambda: signalkit.disconnect(receivers.count),

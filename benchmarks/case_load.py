@@ -96,8 +96,8 @@ def build(scale: float) -> Case:
         name: str,
         model: Any,
         seen: Seen | None,
-        setup: Callable[[], None] | None = None,
-        teardown: Callable[[], None] | None = None,
+        setup: Callable[[], object] | None = None,
+        teardown: Callable[[], object] | None = None,
     ) -> Contender:
         return load_contender(name, model, n, seen, setup, teardown)
 
@@ -170,8 +170,8 @@ def load_contender(
     model: Any,
     n: int,
     seen: Seen | None,
-    setup: Callable[[], None] | None = None,
-    teardown: Callable[[], None] | None = None,
+    setup: Callable[[], object] | None = None,
+    teardown: Callable[[], object] | None = None,
 ) -> Contender:
     """Load the ``n`` rows of ``model``; after the run, check with ``seen`` (when given)
     that a change to one loaded instance is seen."""

@@ -49,8 +49,9 @@ class Contender:
 
     name: str
     run: Callable[[], Any]
-    setup: Callable[[], None] = _nothing
-    teardown: Callable[[], None] = _nothing
+    # Their return values are ignored: connect() and disconnect() return theirs.
+    setup: Callable[[], object] = _nothing
+    teardown: Callable[[], object] = _nothing
     expected_calls: int | None = None
     check: Callable[[], str | None] | None = None
     expected_evaluations: int | None = None
@@ -229,17 +230,17 @@ def _score(case: Case, results: list[Result]) -> None:
     if case.summary is not None:
         case.derived = case.summary(by_name)
     for target in case.targets:
-        result = by_name.get(target.contender)
-        if result is None:
+        judged = by_name.get(target.contender)
+        if judged is None:
             continue
         reference = None if target.reference is None else by_name.get(target.reference)
         if target.reference is not None and reference is None:
             continue
-        result.target = _judge(target, result, reference, floor)
+        judged.target = _judge(target, judged, reference, floor)
         if reference is not None and case.per_run and not target.over_floor:
             # What the contender adds per item (insert, row, send) over its reference.
-            per_item = statistics.median(excesses(result, reference)) / case.per_run
-            result.target["excess_per_item_s"] = per_item
+            per_item = statistics.median(excesses(judged, reference)) / case.per_run
+            judged.target["excess_per_item_s"] = per_item
 
 
 def _judge(
