@@ -167,9 +167,14 @@ def _amount(case: Case, value: float) -> str:
 
 
 def _verdict(target: dict[str, Any]) -> str:
+    """PASS or MISS; "(noise)" when the limit lies within the median's confidence
+    interval, so another run may well read the other way."""
     if target["passed"] is None:
         return ""
-    return "PASS" if target["passed"] else "MISS"
+    verdict = "PASS" if target["passed"] else "MISS"
+    if not target.get("resolved", True) and not target.get("problems"):
+        verdict += " (noise)"
+    return verdict
 
 
 def _rate(case: Case, result: Result) -> str:
@@ -253,7 +258,8 @@ GOAL_LEGEND = (
     "the same behaviour, measured in the same rounds. min, median and max of the "
     "per-round ratios (bytes over the untracked floor for memory, with the hand-written "
     "excess after the limit's name); the confidence interval says how well the run "
-    "resolves the median; added per item: the median per-round difference in time, "
+    "resolves the median, and a verdict whose limit lies inside it is marked (noise): "
+    "another run may read the other way; added per item: the median per-round difference in time, "
     "divided by the items of a run (inserts, rows, sends, events, disconnects). A/A "
     "controls time one contender twice under two names: their spread is the noise of "
     "the method."

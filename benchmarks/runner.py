@@ -247,8 +247,9 @@ def _judge(
     target: Target, result: Result, reference: Result | None, floor: Result | None
 ) -> dict[str, Any]:
     """The figures a target is judged by: its value with the minimum and maximum over
-    the rounds, a 95 % confidence interval of the median, and whether it passed
-    (``None`` when it is not judged)."""
+    the rounds, a 95 % confidence interval of the median, whether it passed (``None``
+    when it is not judged) and whether the interval leaves the limit out (the verdict is
+    then resolved)."""
     if target.over_floor and floor is not None and reference is not None:
         values = excesses(result, floor)
         value = statistics.median(values)
@@ -269,6 +270,9 @@ def _judge(
         None if target.limit is None else value <= target.limit and not result.problems
     )
     low, high = median_interval(values)
+    # Whether the run tells on which side of the limit the median lies: not when the
+    # limit is inside the median's confidence interval.
+    resolved = target.limit is not None and not low <= target.limit <= high
     return {
         "text": target.text,
         "goal": target.goal,
@@ -281,5 +285,7 @@ def _judge(
         "rounds": len(values),
         "ci95": [low, high],
         "passed": passed,
+        "resolved": resolved,
+        "problems": len(result.problems),
         **extra,
     }

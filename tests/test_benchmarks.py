@@ -101,6 +101,10 @@ def test_a_goal_is_judged_on_per_round_ratios_with_their_spread() -> None:
     assert target["max"] == pytest.approx(1.02)
     assert target["rounds"] == 5
     assert target["passed"] is False
+    # Five rounds are too few for a confidence interval: min to max, which holds 1.01.
+    assert target["resolved"] is False
+    line = report.goal_lines([(case, list(results.values()))])[0]
+    assert line[-1] == "MISS (noise)"
     # 0.02 s more per run of 10 items: 2 ms each.
     assert target["excess_per_item_s"] == pytest.approx(0.002)
 
@@ -132,6 +136,7 @@ def test_a_memory_goal_is_judged_on_the_excess_over_the_floor() -> None:
     assert target["ratio"] == pytest.approx(184 / 72)
     assert target["passed"] is False
     line = report.goal_lines([(case, list(results.values()))])[0]
+    assert line[-1] == "MISS"
     assert line[2] == "hand: +72 B"
     assert line[4] == "+184 B (2.56x)"
 
@@ -175,6 +180,9 @@ def test_a_condition_not_evaluated_as_often_as_expected_fails_its_goal() -> None
     target = results["mine"].target
     assert target is not None
     assert target["passed"] is False
+    line = report.goal_lines([(case, list(results.values()))])[0]
+    assert line[1].endswith("(!) condition evaluated 2 times, expected 3")
+    assert line[-1] == "MISS"
 
 
 def test_a_wrong_number_of_receiver_calls_is_a_problem() -> None:
