@@ -38,6 +38,34 @@ def _none_left() -> str | None:
     return None
 
 
+def _live() -> int:
+    # One response per receiver a send reaches: Django's public way to count them.
+    return len(
+        post_save.send(
+            sender=Item,
+            instance=None,
+            created=False,
+            update_fields=None,
+            raw=False,
+            using="default",
+        )
+    )
+
+
+def _connecting(connect: Callable[[], None], n: int) -> Callable[[], None]:
+    """``connect``, checked: it must connect ``n`` more receivers for the model, or the
+    run would time the disconnection of nothing."""
+
+    def setup() -> None:
+        before = _live()
+        connect()
+        added = _live() - before
+        if added != n:
+            raise AssertionError(f"{added} receivers connected, expected {n}")
+
+    return setup
+
+
 def build(scale: float) -> Case:
     n = max(10, int(1000 * scale))
     # Distinct functions, held here: Django holds receivers weakly by default.
@@ -65,25 +93,25 @@ def build(scale: float) -> Case:
 
         return run
 
+    django_setup = _connecting(django_connect, n)
+    signalkit_setup = _connecting(signalkit_connect, n)
     backwards = funcs[::-1]
     contenders = [
-        Contender(DJANGO, django_disconnect(funcs), django_connect, check=_none_left),
+        Contender(DJANGO, django_disconnect(funcs), django_setup, check=_none_left),
+        Contender(DJANGO_AA, django_disconnect(funcs), django_setup, check=_none_left),
         Contender(
-            DJANGO_AA, django_disconnect(funcs), django_connect, check=_none_left
-        ),
-        Contender(
-            SIGNALKIT, signalkit_disconnect(funcs), signalkit_connect, check=_none_left
+            SIGNALKIT, signalkit_disconnect(funcs), signalkit_setup, check=_none_left
         ),
         Contender(
             DJANGO_REVERSED,
             django_disconnect(backwards),
-            django_connect,
+            django_setup,
             check=_none_left,
         ),
         Contender(
             SIGNALKIT_REVERSED,
             signalkit_disconnect(backwards),
-            signalkit_connect,
+            signalkit_setup,
             check=_none_left,
         ),
     ]
