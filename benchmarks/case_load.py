@@ -22,8 +22,8 @@ from benchmarks.bench import receivers
 from benchmarks.bench.models import (
     DirtyItem,
     HandSnapshot,
-    Item,
     LifecycleItem,
+    LoadedOnly,
     SkTrackAll,
     SkTrackOne,
     TrackerAll,
@@ -84,7 +84,7 @@ def build(scale: float) -> Case:
         ),
     ]
     models: list[Any] = [
-        Item,
+        LoadedOnly,
         HandSnapshot,
         LifecycleItem,
         TrackerOne,
@@ -101,7 +101,7 @@ def build(scale: float) -> Case:
     ) -> Contender:
         return load_contender(name, model, n, seen, setup, teardown)
 
-    contenders = [contender(UNTRACKED, Item, None)]
+    contenders = [contender(UNTRACKED, LoadedOnly, None)]
     if hasattr(signalkit, "track"):
         track_models()
         models += [SkTrackOne, SkTrackAll]
@@ -118,10 +118,10 @@ def build(scale: float) -> Case:
         contender(HAND_AA, HandSnapshot, _from_db_sees),
         contender(
             "hand-written post_init snapshot (status)",
-            Item,
+            LoadedOnly,
             _post_init_sees,
-            lambda: post_init.connect(receivers.snapshot_status, sender=Item),
-            lambda: post_init.disconnect(receivers.snapshot_status, sender=Item),
+            lambda: post_init.connect(receivers.snapshot_status, sender=LoadedOnly),
+            lambda: post_init.disconnect(receivers.snapshot_status, sender=LoadedOnly),
         ),
         contender("django-lifecycle LifecycleModel", LifecycleItem, _lifecycle_sees),
         contender("model-utils FieldTracker(status)", TrackerOne, _tracker_sees),

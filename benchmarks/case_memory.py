@@ -23,7 +23,13 @@ from django.db.models import F
 import signalkit
 from benchmarks import data
 from benchmarks.bench import models, receivers
-from benchmarks.bench.models import HandSnapshot, Item, SkTrackOne, TrackerOne
+from benchmarks.bench.models import (
+    HandSnapshot,
+    Item,
+    LoadedOnly,
+    SkTrackOne,
+    TrackerOne,
+)
 from benchmarks.case_load import track_models
 from benchmarks.runner import Case, Contender, Target
 
@@ -76,7 +82,7 @@ def build(scale: float) -> list[Case]:
 
 
 def _instances(n: int) -> Case:
-    loaded = [(UNTRACKED, Item), (HAND, HandSnapshot), (SK_ONE, SkTrackOne)]
+    loaded = [(UNTRACKED, LoadedOnly), (HAND, HandSnapshot), (SK_ONE, SkTrackOne)]
     loaded.append(("model-utils FieldTracker(status)", TrackerOne))
     track_models()
 

@@ -34,6 +34,13 @@ class Item(ItemFields):
     """The plain model: the floor, plain Django receivers and signalkit receivers."""
 
 
+class LoadedOnly(ItemFields):
+    """Untracked, and only ever loaded, like the tracked models: the floor of the load
+    and memory cases. ``Item`` is inserted by other cases first, and CPython lays out a
+    class's instance dictionaries from how its first instances were made, which shows in
+    the time and memory of loading."""
+
+
 class SkTrackOne(ItemFields):
     """Tracked by ``signalkit.track(..., fields=["status"])`` when that exists."""
 
