@@ -129,7 +129,8 @@ def print_machine(info: dict[str, Any]) -> None:
 HEADER = ("case", "contender", "median s", "IQR", "x floor", "per s", "target", "")
 NUMERIC = {2, 3, 4, 5}
 LEGEND = (
-    "median s: median of the interleaved timed runs (one batch each); IQR: their "
+    "median s: median of the interleaved timed runs (one batch each, CPU seconds of the "
+    "process; bytes for memory); IQR: their "
     "interquartile range / median; x floor and target ratios: median of per-round "
     "ratios to the reference's run; per s: the case's unit (inserts, rows, events...) "
     "per second, from the median."

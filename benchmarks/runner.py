@@ -1,7 +1,11 @@
 """Cases, contenders and the one timing loop, :func:`measure`.
 
-Each round runs every contender of a case once, in an order rotated from one round to
-the next, so drift of the machine (turbo, other load) spreads over all of them instead of
+A run is timed in CPU time of the process (``time.process_time()``): everything a case
+does happens in it (SQLite in memory), and on a shared machine wall-clock time would also
+count the moments other work held the core.
+
+Each round runs every contender of a case once, in an order rotated from one round to the
+next, so drift of the machine (turbo, other load) spreads over all of them instead of
 landing on whichever ran last. Times are the median of the rounds. Ratios are the median
 of per-round ratios: each run divided by the reference's run of the same round, which
 cancels most of the drift between rounds (on a busy machine, far better than a ratio of
@@ -155,9 +159,11 @@ def _run_once(contender: Contender, results: dict[str, Result] | None) -> None:
         # Collect now, so garbage left by the previous contender is not charged to this
         # one; the collector stays on, since what a contender allocates is part of its cost.
         gc.collect()
-        start = time.perf_counter()
+        # CPU time of this process: the work is all in it (SQLite in memory), and time
+        # spent waiting for a core that other work on the machine holds is left out.
+        start = time.process_time()
         reported = contender.run()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         problem = None if contender.check is None else contender.check()
     finally:
         contender.teardown()
