@@ -12,6 +12,8 @@ from benchmarks.runner import Case, Contender, Target
 
 FLOOR = "0 receivers: Django Signal"
 ONE_DJANGO = "1 receiver: Django Signal"
+ONE_DJANGO_AA = "1 receiver: Django Signal, A/A copy"
+ONE_ARGS = "1 receiver: signalkit.Signal(args=...)"
 
 
 class Order:
@@ -42,7 +44,9 @@ def _make_receiver() -> Any:
     return receiver
 
 
-def _contender(label: str, mine: int, others: int, kind: str, sends: int) -> Contender:
+def _contender(
+    label: str, mine: int, others: int, kind: str, sends: int, suffix: str = ""
+) -> Contender:
     signal: Any
     if kind == "django":
         signal = DjangoSignal()
@@ -79,17 +83,22 @@ def _contender(label: str, mine: int, others: int, kind: str, sends: int) -> Con
 
     name = next(text for text, k in KINDS if k == kind)
     return Contender(
-        f"{label}: {name}", run, connect, disconnect, expected_calls=mine * sends
+        f"{label}: {name}{suffix}",
+        run,
+        connect,
+        disconnect,
+        expected_calls=mine * sends,
     )
 
 
 def build(scale: float) -> Case:
-    sends = max(1, int(500 * scale))
+    sends = max(1, int(1000 * scale))
     contenders = [
         _contender(label, mine, others, kind, sends)
         for label, mine, others in SCENARIOS
         for _, kind in KINDS
     ]
+    contenders.append(_contender("1 receiver", 1, 0, "django", sends, ", A/A copy"))
     return Case(
         number="4",
         key="send",
@@ -104,11 +113,13 @@ def build(scale: float) -> Case:
                 "<=1.3x Django, 1 receiver",
             ),
             Target(
-                "1 receiver: signalkit.Signal(args=...)",
+                ONE_ARGS,
                 ONE_DJANGO,
-                1.3,
-                "<=1.3x Django, 1 receiver",
+                1.10,
+                "<=1.10x",
+                goal="Signal(args=...).send, 1 receiver",
             ),
+            Target(ONE_DJANGO_AA, ONE_DJANGO, None, "noise", goal="A/A control: send"),
         ],
         notes=[
             (
@@ -116,6 +127,7 @@ def build(scale: float) -> Case:
                 "does; signalkit holds its receivers strongly, as it does by default."
             ),
         ],
+        repeat=100,
         per_run=sends,
         unit="sends",
     )

@@ -47,7 +47,7 @@ def machine() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
         "packages": versions,
-        "git": _git_revision(),
+        **_git_revision(),
         "load_average_at_start": _load_average(),
     }
 
@@ -70,10 +70,14 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _git_revision() -> str | None:
+# The harness's own outputs: rewriting them does not change what was measured.
+OUTPUTS = ("docs/_benchmark_results.rst", "benchmarks/results/")
+
+
+def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
+            ["git", *args],
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -81,7 +85,22 @@ def _git_revision() -> str | None:
         )
     except (OSError, subprocess.CalledProcessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout
+
+
+def _git_revision() -> dict[str, Any]:
+    """The commit measured (``git``: short, ``commit``: full) and the tracked files that
+    differ from it, outside the harness's own outputs (``uncommitted``)."""
+    commit = (_git("rev-parse", "HEAD") or "").strip()
+    if not commit:
+        return {"git": None, "commit": None, "uncommitted": []}
+    status = _git("status", "--porcelain", "--untracked-files=no") or ""
+    changed = [line[3:] for line in status.splitlines() if len(line) > 3]
+    uncommitted = [
+        path for path in changed if not any(path.startswith(o) for o in OUTPUTS)
+    ]
+    short = commit[:10] + (" with uncommitted changes" if uncommitted else "")
+    return {"git": short, "commit": commit, "uncommitted": uncommitted}
 
 
 def spread(result: Result) -> float:
@@ -99,6 +118,8 @@ def print_machine(info: dict[str, Any]) -> None:
     print(f"Packages: {peers}")
     if info["git"]:
         print(f"signalkit revision: {info['git']}")
+        if info["uncommitted"]:
+            print(f"  uncommitted: {', '.join(info['uncommitted'])}")
     if info["dev_mode"]:
         print("WARNING: Python development mode (PYTHONDEVMODE) skews the figures.")
     if info["load_average_at_start"] is not None:
@@ -108,7 +129,8 @@ def print_machine(info: dict[str, Any]) -> None:
 HEADER = ("case", "contender", "median s", "IQR", "x floor", "per s", "target", "")
 NUMERIC = {2, 3, 4, 5}
 LEGEND = (
-    "median s: median of the interleaved timed runs (one batch each); IQR: their "
+    "median s: median of the interleaved timed runs (one batch each, CPU seconds of the "
+    "process; bytes for memory); IQR: their "
     "interquartile range / median; x floor and target ratios: median of per-round "
     "ratios to the reference's run; per s: the case's unit (inserts, rows, events...) "
     "per second, from the median."
@@ -128,17 +150,32 @@ def table_lines(outcome: list[tuple[Case, list[Result]]]) -> list[tuple[str, ...
                     case.number,
                     r.contender
                     + ("  (!) " + "; ".join(r.problems) if r.problems else ""),
-                    f"{r.median:.6f}",
+                    _amount(case, r.median),
                     f"{spread(r):.0%}",
                     "" if r.ratio is None else f"{r.ratio:.3f}x",
                     _rate(case, r),
                     _target_text(r.target),
-                    ""
-                    if r.target is None
-                    else ("PASS" if r.target["passed"] else "MISS"),
+                    "" if r.target is None else _verdict(r.target),
                 )
             )
     return lines
+
+
+def _amount(case: Case, value: float) -> str:
+    if case.amounts == "bytes":
+        return f"{value:,.0f} B"
+    return f"{value:.6f}"
+
+
+def _verdict(target: dict[str, Any]) -> str:
+    """PASS or MISS; "(noise)" when the limit lies within the median's confidence
+    interval, so another run may well read the other way."""
+    if target["passed"] is None:
+        return ""
+    verdict = "PASS" if target["passed"] else "MISS"
+    if not target.get("resolved", True) and not target.get("problems"):
+        verdict += " (noise)"
+    return verdict
 
 
 def _rate(case: Case, result: Result) -> str:
@@ -152,6 +189,7 @@ def footnotes(outcome: list[tuple[Case, list[Result]]]) -> list[tuple[str, str]]
     found = []
     for case, _ in outcome:
         found += [(case.number, note) for note in case.notes]
+        found += [(case.number, text) for text in case.derived]
         found += [
             (
                 case.number,
@@ -169,11 +207,11 @@ def print_table(outcome: list[tuple[Case, list[Result]]]) -> None:
     rule = "  ".join("-" * w for w in widths)
     print(LEGEND)
     print(rule)
-    print(_format(HEADER, widths))
+    print(_format(HEADER, widths, NUMERIC))
     print(rule)
     for line in lines:
         if len(line) == len(HEADER):
-            print(_format(line, widths))
+            print(_format(line, widths, NUMERIC))
         else:  # a case's title, as wide as it needs
             print(f"{line[0].ljust(widths[0])}  {line[1]}")
     print(rule)
@@ -181,8 +219,7 @@ def print_table(outcome: list[tuple[Case, list[Result]]]) -> None:
         print(f"  {number}: {text}")
 
 
-def _format(row: tuple[str, ...], widths: list[int]) -> str:
-    numeric = NUMERIC
+def _format(row: tuple[str, ...], widths: list[int], numeric: set[int]) -> str:
     cells = [
         cell.rjust(w) if i in numeric else cell.ljust(w)
         for i, (cell, w) in enumerate(zip(row, widths, strict=True))
@@ -193,9 +230,107 @@ def _format(row: tuple[str, ...], widths: list[int]) -> str:
 def _target_text(target: dict[str, Any] | None) -> str:
     if target is None:
         return ""
+    return f"{target['text']}: {_value(target, target['value'])}"
+
+
+def _value(target: dict[str, Any], value: float) -> str:
+    """A target's figure as it reads: a ratio, bytes over the floor, or milliseconds."""
+    if target["over_floor"]:
+        return f"{value:+,.0f} B"
     if target["reference"] is None:
-        return f"{target['text']}: {target['value'] * 1000:.1f} ms"
-    return f"{target['text']}: {target['value']:.3f}x"
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.3f}x"
+
+
+GOAL_HEADER = (
+    "path",
+    "signalkit",
+    "limit: written by hand",
+    "min",
+    "median",
+    "95% CI of median",
+    "max",
+    "added per item",
+    "goal",
+    "",
+)
+GOAL_LEGEND = (
+    "Goals: each signalkit path against what a careful developer writes by hand for "
+    "the same behaviour, measured in the same rounds. min, median and max of the "
+    "per-round ratios (bytes over the untracked floor for memory, with the hand-written "
+    "excess after the limit's name); the confidence interval says how well the run "
+    "resolves the median, and a verdict whose limit lies inside it is marked (noise): "
+    "another run may read the other way; added per item: the median per-round difference in time, "
+    "divided by the items of a run (inserts, rows, sends, events, disconnects). A/A "
+    "controls time one contender twice under two names: their spread is the noise of "
+    "the method."
+)
+
+
+def goal_lines(outcome: list[tuple[Case, list[Result]]]) -> list[tuple[str, ...]]:
+    """The goals table's lines (``GOAL_HEADER``'s columns): every goal, then every A/A
+    control, each in the order of the cases' numbers (not the order they ran in)."""
+    goals: list[tuple[str, ...]] = []
+    controls: list[tuple[str, ...]] = []
+    for _, results in sorted(outcome, key=lambda pair: number_key(pair[0].number)):
+        for r in results:
+            target = r.target
+            if target is None or target["goal"] is None:
+                continue
+            limit = target["reference"] or ""
+            if target["over_floor"]:
+                limit += f": {_value(target, target['reference_value'])}"
+            line = (
+                target["goal"],
+                r.contender + ("  (!) " + "; ".join(r.problems) if r.problems else ""),
+                limit,
+                _value(target, target["min"]),
+                _value(target, target["value"])
+                + (
+                    f" ({target['ratio']:.2f}x)"
+                    if target["over_floor"] and target["ratio"] is not None
+                    else ""
+                ),
+                "-".join(_value(target, v) for v in target["ci95"]),
+                _value(target, target["max"]),
+                _per_item(target.get("excess_per_item_s")),
+                target["text"],
+                _verdict(target),
+            )
+            (controls if target["passed"] is None else goals).append(line)
+    return goals + controls
+
+
+def number_key(number: str) -> tuple[int, str]:
+    """Sorts case numbers as numbers: ``"9"`` before ``"10a"``."""
+    digits = "".join(c for c in number if c.isdigit())
+    return (int(digits) if digits else 0, number)
+
+
+def print_goals(outcome: list[tuple[Case, list[Result]]]) -> None:
+    lines = goal_lines(outcome)
+    if not lines:
+        return
+    rows = [GOAL_HEADER, *lines]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(GOAL_HEADER))]
+    rule = "  ".join("-" * w for w in widths)
+    print(GOAL_LEGEND)
+    print(rule)
+    print(_format(GOAL_HEADER, widths, GOAL_NUMERIC))
+    print(rule)
+    for line in lines:
+        print(_format(line, widths, GOAL_NUMERIC))
+    print(rule)
+    print()
+
+
+GOAL_NUMERIC = {3, 4, 5, 6, 7}
+
+
+def _per_item(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds * 1e6:+.2f} µs"
 
 
 def write_json(
@@ -209,6 +344,10 @@ def write_json(
         "machine": info,
         "scale": scale,
         "total_seconds": total,
+        "goals": [
+            dict(zip((*GOAL_HEADER[:-1], "verdict"), line, strict=True))
+            for line in goal_lines(outcome)
+        ],
         "load_average_at_end": _load_average(),
         "cases": [
             {
@@ -216,8 +355,10 @@ def write_json(
                 "key": case.key,
                 "title": case.title,
                 "floor": case.floor,
+                "amounts": case.amounts,
                 "repeat": case.repeat,
                 "notes": case.notes,
+                "derived": case.derived,
                 "per_run": case.per_run,
                 "unit": case.unit,
                 "comparisons": [
@@ -227,14 +368,15 @@ def write_json(
                 "results": [
                     {
                         "contender": r.contender,
-                        "median_s": r.median,
-                        "min_s": min(r.runs),
+                        "median": r.median,
+                        "min": min(r.runs),
+                        "max": max(r.runs),
                         "ratio_to_floor": r.ratio,
                         "per_second": case.per_run / r.median
                         if case.per_run and r.median > 0
                         else None,
                         "iqr_relative": spread(r),
-                        "runs_s": r.runs,
+                        "runs": r.runs,
                         "target": r.target,
                         "problems": r.problems,
                     }
@@ -254,35 +396,62 @@ def write_rst(
     outcome: list[tuple[Case, list[Result]]],
     total: float,
     command: str,
+    scale: float = 1.0,
 ) -> None:
-    """Write the table as reStructuredText, for ``.. include::`` in the docs.
+    """Write the figures as reStructuredText, for ``.. include::`` in the docs.
 
-    A paragraph on the machine, a ``list-table`` with the printed table's columns, and the
-    notes. No section titles, so it nests under whatever section includes it.
+    A paragraph on the commit and the machine, then under rubrics (no section titles, so
+    it nests under whatever section includes it) the goals table and the table of every
+    case, each a ``list-table`` with the printed table's columns, and the notes.
     """
     lines = [
         f".. Generated by ``{command}``; run it again rather than edit this file.",
         "",
         *_wrap(_machine_paragraph(info, total)),
         "",
-        ".. list-table::",
-        "   :header-rows: 1",
-        "",
     ]
+    if scale != 1.0:
+        lines += [
+            ".. warning:: A ``--quick`` run: it checks the harness, not the figures.",
+            "",
+        ]
+    goals = goal_lines(outcome)
+    if goals:
+        lines += [".. rubric:: Goals", ""]
+        lines += _list_table([GOAL_HEADER, *goals])
+        lines += _wrap(_escape(GOAL_LEGEND))
+        lines.append("")
+    lines += [".. rubric:: Every case", ""]
+    rows = []
     for row in [HEADER, *table_lines(outcome)]:
         if len(row) == len(HEADER):
-            cells = [_escape(cell) for cell in row]
+            rows.append(row)
         else:  # a case's title: its number, then the title in italics
-            cells = [row[0], f"*{_escape(row[1][1:-1])}*", *[""] * (len(HEADER) - 2)]
-        lines.append(f"   * - {cells[0]}".rstrip())
-        lines += [f"     - {cell}".rstrip() for cell in cells[1:]]
-    lines.append("")
+            rows.append((row[0], f"*{row[1][1:-1]}*", *[""] * (len(HEADER) - 2)))
+    lines += _list_table(rows)
     lines += _wrap(_escape(LEGEND))
     lines.append("")
     for number, text in footnotes(outcome):
         lines += _wrap(f"Case {number}: {_escape(text)}", first="* ", rest="  ")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n")
+
+
+def _list_table(rows: list[tuple[str, ...]]) -> list[str]:
+    """A ``list-table`` of ``rows``, the first being the header. A cell wrapped in
+    ``*`` is emphasised; any other is escaped to read as printed."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in rows:
+        cells = [
+            f"*{_escape(c[1:-1])}*"
+            if len(c) > 2 and c[0] == c[-1] == "*"
+            else _escape(c)
+            for c in row
+        ]
+        lines.append(f"   * - {cells[0]}".rstrip())
+        lines += [f"     - {cell}".rstrip() for cell in cells[1:]]
+    lines.append("")
+    return lines
 
 
 def _machine_paragraph(info: dict[str, Any], total: float) -> str:
@@ -305,7 +474,11 @@ def _machine_paragraph(info: dict[str, Any], total: float) -> str:
             else " and " + ", ".join(f"{x:.2f}" for x in end) + " at the end"
         )
     )
-    revision = f" at signalkit revision {info['git']}" if info["git"] else ""
+    revision = ""
+    if info["git"]:
+        revision = f" at signalkit commit {info['git']}"
+        if info["uncommitted"]:
+            revision += f" ({', '.join(info['uncommitted'])})"
     dev = (
         " Python ran in development mode, which skews the figures."
         if info["dev_mode"]

@@ -90,9 +90,6 @@ SETTINGS = "mysite/settings.py"
 SKIPPED_PAGES = {
     "tutorial.rst": "tests/test_tutorial.py follows it in a fresh virtualenv",
     "changelog.rst": "it includes CHANGELOG.rst, which has no examples",
-    "explanation/performance.rst": (
-        "its two commands run the benchmarks, minutes each: tox -e bench runs them"
-    ),
 }
 
 #: Pyflakes' rules, less "local variable assigned but never used": a snippet shows a

@@ -14,6 +14,9 @@ class Hits:
 
 
 hits = Hits()
+# How many times a condition was evaluated: a receiver whose condition is false never
+# runs, so this is what shows it was connected and asked.
+evaluations = Hits()
 
 
 def count(sender: Any, **kwargs: Any) -> None:
@@ -21,13 +24,29 @@ def count(sender: Any, **kwargs: Any) -> None:
     hits.count += 1
 
 
+def read_pks(sender: Any, pks: Any, **kwargs: Any) -> None:
+    """The user's ``post_update`` receiver that uses the primary keys it is given."""
+    hits.count += 1
+    for _ in pks:
+        pass
+
+
 def never(**kwargs: Any) -> bool:
-    """A ``when=`` predicate that is always false."""
+    """A ``when=`` predicate that is always false; counts its evaluations."""
+    evaluations.count += 1
     return False
 
 
+def count_if_never(**kwargs: Any) -> None:
+    """The hand-written equivalent of ``when=never``: a Django receiver that tests the
+    same predicate with the same arguments and calls the user's code when it holds."""
+    if never(**kwargs):
+        count(**kwargs)
+
+
 def snapshot_status(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Hand-written tracking, ``post_init``: remember the loaded status."""
+    """Hand-written tracking, ``post_init``: remember the loaded status (every instance
+    Django creates pays this, loaded or not: the weaker reference)."""
     instance._bench_status = instance.status
 
 
@@ -38,6 +57,16 @@ def status_changed_snapshot(
     if created or instance.status != instance._bench_status:
         hits.count += 1
     instance._bench_status = instance.status
+
+
+def status_changed_loaded(
+    sender: Any, instance: Any, created: bool, **kwargs: Any
+) -> None:
+    """Hand-written tracking with a ``from_db`` snapshot (``HandSnapshot``), ``post_save``:
+    run the user's code if status changed, then re-arm the snapshot."""
+    if created or instance.status != instance._loaded_status:
+        hits.count += 1
+    instance._loaded_status = instance.status
 
 
 def status_changed_reread(sender: Any, instance: Any, **kwargs: Any) -> None:
