@@ -248,10 +248,18 @@ def test_a_quick_run_or_uncommitted_code_says_so(tmp_path: Path) -> None:
 PEERS = ("django_lifecycle", "dirtyfields", "model_utils")
 
 
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in PEERS),
-    reason="the peers of benchmarks/requirements.txt are not installed (tox -e bench)",
-)
+@pytest.fixture
+def peers() -> None:
+    missing = [name for name in PEERS if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.fail(
+            f"The harness needs the peers it measures ({', '.join(missing)} missing): "
+            "python -m pip install -r benchmarks/requirements.txt"
+        )
+
+
+@pytest.mark.once
+@pytest.mark.usefixtures("peers")
 def test_a_quick_run_reports_every_goal_and_checks_its_contenders(
     tmp_path: Path,
 ) -> None:
@@ -305,10 +313,8 @@ print(result.problems)
 """
 
 
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in PEERS),
-    reason="the peers of benchmarks/requirements.txt are not installed (tox -e bench)",
-)
+@pytest.mark.once
+@pytest.mark.usefixtures("peers")
 def test_a_load_contender_whose_tracking_is_off_is_flagged() -> None:
     done = subprocess.run(
         [sys.executable, "-c", CHILD],
