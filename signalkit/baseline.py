@@ -141,8 +141,21 @@ def end_save(token: Any) -> None:
 
 
 def saved(instance: Model, written: frozenset[str] | None) -> None:
-    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline."""
-    take(instance, plan(type(instance)).fields if written is None else written)
+    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline.
+
+    Only the fields whose value is no longer the very object the baseline keeps are taken
+    again: a save that changed nothing tracked leaves the baseline as it is.
+    """
+    names: Iterable[str] = plan(type(instance)).fields if written is None else written
+    snapshot = getattr(instance._state, SNAPSHOT, None)
+    if snapshot:
+        data = instance.__dict__
+        names = [
+            a for a in names if a in data and snapshot.get(a, UNKNOWN) is not data[a]
+        ]
+        if not names:
+            return
+    take(instance, names)
 
 
 class Plan:
