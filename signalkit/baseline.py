@@ -1,7 +1,10 @@
 """The baseline of tracked instances: what it keeps, and how values are compared with it.
 
-The baseline is a dict on ``instance._state`` (``{attname: value at load or last save}``),
-replaced and never edited in place, so a copy or pickle of the instance keeps its own.
+The baseline is a record on ``instance._state``: a tuple whose first item is a
+:class:`Layout` (the attnames it holds, in order) followed by their values at load or last
+save. A tuple, not a dict: it is made for every row loaded, and a tuple of one value
+takes less than a third of a dict's memory. It is replaced, never edited in place, so a
+copy or pickle of the instance keeps its own.
 Which save is in progress is context-local state, never on the instance. Where baselines
 are taken (the hooks on tracked model classes) is :mod:`signalkit.model_hooks`.
 """
@@ -11,9 +14,10 @@ from __future__ import annotations
 import copy
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.files.base import File
@@ -21,8 +25,56 @@ from django.db import models
 from django.db.models import DEFERRED, Model
 
 FIELDS = "_signalkit_tracked"  # on a tracked model class: {attname: field name}
-# On instance._state: {attname: baseline value}. model_hooks writes it by this very name.
+# On instance._state: the baseline record. model_hooks writes it by this very name.
 SNAPSHOT = "signalkit_snapshot"
+
+
+class Layout:
+    """The attnames a baseline record holds, in the order of its values: its first item.
+
+    One object per order, shared by every record of that order; it pickles as that order,
+    so a record unpickled in a process tracking other fields still reads right.
+    """
+
+    __slots__ = ("order", "positions")
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = order
+        #: attname -> its index in the record.
+        self.positions = {attname: i for i, attname in enumerate(order, 1)}
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[str, ...]]]:
+        return (layout, (self.order,))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Layout:
+        return self
+
+
+_layouts: dict[tuple[str, ...], Layout] = {}
+
+
+def layout(order: tuple[str, ...]) -> Layout:
+    """The :class:`Layout` of records holding ``order``."""
+    found = _layouts.get(order)
+    if found is None:
+        found = _layouts[order] = Layout(order)
+    return found
+
+
+def record(values: dict[str, Any]) -> tuple[Any, ...]:
+    """A baseline record of ``{attname: value}``."""
+    return (layout(tuple(values)), *values.values())
+
+
+def held(snapshot: tuple[Any, ...]) -> dict[str, Any]:
+    """A baseline record as ``{attname: value}``."""
+    return {a: snapshot[i] for a, i in snapshot[0].positions.items()}
+
+
+def blank(snapshot: tuple[Any, ...], state: Any) -> bool:
+    """True for the empty record of an instance never loaded or saved."""
+    return bool(state.adding) and len(snapshot) == 1
+
 
 # Values of these exact types cannot be edited in place: kept as they are, never copied.
 _IMMUTABLE_VALUES = frozenset(
@@ -141,14 +193,41 @@ def end_save(token: Any) -> None:
 
 
 def saved(instance: Model, written: frozenset[str] | None) -> None:
-    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline."""
-    take(instance, plan(type(instance)).fields if written is None else written)
+    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline.
+
+    Only the fields whose value is no longer the very object the baseline keeps are taken
+    again: a save that changed nothing tracked leaves the baseline as it is.
+    """
+    names: Iterable[str] = plan(type(instance)).fields if written is None else written
+    snapshot = getattr(instance._state, SNAPSHOT, None)
+    if snapshot is not None and len(snapshot) > 1:
+        data, positions = instance.__dict__, snapshot[0].positions
+        names = [
+            a
+            for a in names
+            if a in data
+            and ((i := positions.get(a)) is None or snapshot[i] is not data[a])
+        ]
+        if not names:
+            return
+    take(instance, names)
 
 
 class Plan:
     """What tracking needs to know about one tracked model class, built once per class."""
 
-    __slots__ = ("checked", "fields", "names", "parent_pks", "plain", "width")
+    __slots__ = (
+        "checked",
+        "fields",
+        "full",
+        "layout",
+        "names",
+        "parent_pks",
+        "pick",
+        "plain",
+        "single",
+        "width",
+    )
 
     def __init__(self, cls: type[Model]) -> None:
         tracked: dict[str, str] = getattr(cls, FIELDS)
@@ -166,6 +245,17 @@ class Plan:
         self.plain = tuple(plain)
         self.checked = tuple(checked)
         self.width = len(concrete)
+        #: The length of a full row whose baseline is its values as they are (no value to
+        #: copy), or -1: what the load hook tests for every row.
+        self.full = -1 if checked else self.width
+        #: The layout of a full row's record, and what picks its values from the row (one
+        #: value, not a tuple, when ``single``).
+        self.layout = layout(tuple(a for a, _ in (*plain, *checked)))
+        indices = [i for _, i in (*plain, *checked)]
+        self.pick: Callable[[Any], Any] = (
+            itemgetter(*indices) if indices else lambda _row: ()
+        )
+        self.single = len(self.layout.order) == 1
         # Field names and attnames, as users and Django name fields, to attnames.
         self.names = {**{n: a for a, n in tracked.items()}, **{a: a for a in tracked}}
         # A parent's primary key, equal to the child's link to that parent: Django fills
@@ -215,9 +305,10 @@ def take(instance: Model, attnames: Iterable[str]) -> None:
     """Make the current values of ``attnames`` (those loaded) the baseline."""
     data = instance.__dict__
     state = instance._state
-    # A new dict, never an update in place: copies of the instance (copy.copy, pickling)
-    # share the old one, and their baseline must not move with this instance's.
-    snapshot = dict(getattr(state, SNAPSHOT, None) or ())
+    # A new record, never an update in place: copies of the instance (copy.copy,
+    # pickling) share the old one, and their baseline must not move with this instance's.
+    old = getattr(state, SNAPSHOT, None)
+    snapshot = {} if old is None else held(old)
     for attname in attnames:
         if attname in data:
             value = keep(data[attname])
@@ -225,16 +316,17 @@ def take(instance: Model, attnames: Iterable[str]) -> None:
                 snapshot.pop(attname, None)
             else:
                 snapshot[attname] = value
-    setattr(state, SNAPSHOT, snapshot)
+    setattr(state, SNAPSHOT, record(snapshot))
 
 
-def row_snapshot(layout: Plan, field_names: Any, values: Any) -> dict[str, Any]:
-    """The baseline of a row loaded with ``from_db(db, field_names, values)``."""
+def row_snapshot(layout: Plan, field_names: Any, values: Any) -> tuple[Any, ...]:
+    """The baseline record of a row loaded with ``from_db(db, field_names, values)``."""
     if len(values) == layout.width:
-        snapshot = {attname: values[index] for attname, index in layout.plain}
-        for attname, index in layout.checked:
-            snapshot[attname] = keep(values[index])
-        return snapshot
+        return (
+            layout.layout,
+            *(values[index] for _, index in layout.plain),
+            *(keep(values[index]) for _, index in layout.checked),
+        )
     # Deferred fields: values follow field_names, and unloaded fields are left out.
     loaded = dict(zip(field_names, values, strict=True))
     snapshot = {
@@ -245,7 +337,7 @@ def row_snapshot(layout: Plan, field_names: Any, values: Any) -> dict[str, Any]:
     for parent_pk, link in layout.parent_pks:
         if parent_pk not in loaded and link in loaded:
             snapshot[parent_pk] = loaded[link]
-    return snapshot
+    return record(snapshot)
 
 
 def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]:
@@ -265,7 +357,7 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
             break
         entry = entry[2]
     found: dict[str, tuple[Any, Any]] = {}
-    if snapshot is None or (state.adding and not snapshot):
+    if snapshot is None or (state.adding and len(snapshot) == 1):
         # Never loaded or saved: every value is new, except a None (an unsaved
         # instance's auto primary key, a null foreign key) where there was none.
         for attname in attnames:
@@ -275,14 +367,16 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
                     found[attname] = (None, new)
         return found
     fields = None
+    positions = snapshot[0].positions
     for attname in attnames:
         if attname not in data or (written is not None and attname not in written):
             continue
         new = data[attname]
-        if attname not in snapshot:
+        index = positions.get(attname)
+        if index is None:
             found[attname] = (DEFERRED, shown(new))
             continue
-        old = snapshot[attname]
+        old = snapshot[index]
         if old is new:
             continue
         if type(old) is type(new):

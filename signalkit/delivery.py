@@ -1,29 +1,26 @@
 """How a connected receiver runs: its conditions, the re-entrancy guard, robustness and
-after-commit delivery, compiled once per connection into one small wrapper function."""
+after-commit delivery, compiled once per connection into one small wrapper function.
+
+The common case (a strongly held receiver run at once, neither robust nor deferred) gets
+a wrapper that does only what its options ask, each condition a test inlined in it; any
+other gets the general one."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from signalkit import frozen_changes, outcomes, tracking
+from signalkit import frozen_changes, guard, outcomes, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
 from signalkit.options import Options, TaskSpec
 
 logger = logging.getLogger("signalkit")
-
-# (id of receiver, id of instance) pairs whose receiver is running in this context. A
-# tuple: it holds a handful of pairs at most, and adding one is a single allocation.
-_running: ContextVar[tuple[tuple[int, int], ...]] = ContextVar(
-    "signalkit_running", default=()
-)
 
 
 def build(
@@ -160,6 +157,67 @@ class _AfterCommit:
 def _build_sync(
     get_func: Callable[[], Any], ident: int, options: Options
 ) -> Callable[..., Any]:
+    if options.weak or options.robust or options.on_commit or options.task is not None:
+        return _build_general(get_func, ident, options)
+    return _build_direct(get_func(), ident, options)
+
+
+def _build_direct(func: Any, ident: int, options: Options) -> Callable[..., Any]:
+    """The wrapper of a strongly held receiver run at once, neither robust nor deferred:
+    the hot path of every save. Each condition not asked for costs one test of a
+    constant; the guard, while the receiver runs nowhere else, one list item."""
+    created, changed, when = options.created, options.changed, options.when
+    guarded = not options.reentrant
+    calls = guard.calls_of(ident)
+    changed_in_save = tracking.changed_in_save
+
+    # Only keywords: Django passes signal= and sender= with the others, and handing them
+    # on in one dict spares building a second.
+    def call(**kwargs: Any) -> Any:
+        if created is not None and bool(kwargs.get("created")) is not created:
+            if outcomes.ACTIVE:
+                _report_skip(func, "created", kwargs)
+            return None
+        if changed is not None and not changed_in_save(
+            kwargs["instance"], changed, kwargs
+        ):
+            if outcomes.ACTIVE:
+                _report_skip(func, "changed", kwargs)
+            return None
+        if when is not None and not when(**kwargs):
+            if outcomes.ACTIVE:
+                _report_skip(func, "when", kwargs)
+            return None
+        if not guarded:
+            return _observed(func, kwargs) if outcomes.ACTIVE else func(**kwargs)
+        if calls and guard.running(calls, kwargs.get("instance")):
+            if outcomes.ACTIVE:
+                _report_skip(func, "reentrant", kwargs)
+            return None
+        calls.append(None)
+        entered = True  # noqa: F841 - read by guard.running() from this frame
+        try:
+            return _observed(func, kwargs) if outcomes.ACTIVE else func(**kwargs)
+        finally:
+            calls.pop()
+
+    guard.watch(call)
+    return call
+
+
+def _report_skip(func: Any, reason: str, kwargs: dict[str, Any]) -> None:
+    outcomes.skipped(func, reason, kwargs.get("signal"), kwargs.get("sender"), kwargs)
+
+
+def _observed(func: Any, kwargs: dict[str, Any]) -> Any:
+    # The wrapper's own dict, made for this call: signal and sender can be taken out.
+    signal, sender = kwargs.pop("signal", None), kwargs.pop("sender", None)
+    return outcomes.run(func, signal, sender, kwargs)
+
+
+def _build_general(
+    get_func: Callable[[], Any], ident: int, options: Options
+) -> Callable[..., Any]:
     robust, guarded, on_commit = (
         options.robust,
         not options.reentrant,
@@ -168,16 +226,18 @@ def _build_sync(
     refusal = _condition(get_func, options)
     task = options.task
     later = _AfterCommit(get_func, robust, options.task)
+    calls = guard.calls_of(ident)
     # A strongly held function is called directly; only weak=True pays for the lookup.
     strong = None if options.weak else get_func()
 
-    def run(signal: Any, sender: Any, kwargs: dict[str, Any], key: Any) -> Any:
-        # Calls the receiver, now or at commit, guarded while it runs. Sync receivers run
-        # one after another in a context, so resetting the token is exact.
+    def run(signal: Any, sender: Any, kwargs: dict[str, Any], entered: bool) -> Any:
+        # Calls the receiver, now or at commit; a guarded call while it runs if
+        # ``entered`` (read by guard.running() from this frame).
         func = strong or get_func()
         if func is None:
             return None
-        token = None if key is None else _running.set((*_running.get(), key))
+        if entered:
+            calls.append(None)
         try:
             if outcomes.ACTIVE:
                 return outcomes.run(func, signal, sender, kwargs)
@@ -187,25 +247,24 @@ def _build_sync(
                 raise
             return None
         finally:
-            if token is not None:
-                _running.reset(token)
+            if entered:
+                calls.pop()
+
+    guard.watch(run)
 
     def call(signal: Any = None, sender: Any = None, **kwargs: Any) -> Any:
         if refusal is not None and (reason := refusal(signal, sender, kwargs)):
             if outcomes.ACTIVE:
                 outcomes.skipped(strong or get_func(), reason, signal, sender, kwargs)
             return None
-        key = None
-        if guarded:
-            instance = kwargs.get("instance")
-            if instance is not None:
-                key = (ident, id(instance))
-                if key in _running.get():
-                    if outcomes.ACTIVE:
-                        outcomes.skipped(
-                            strong or get_func(), "reentrant", signal, sender, kwargs
-                        )
-                    return None
+        instance = kwargs.get("instance")
+        entered = guarded and instance is not None
+        if entered and calls and guard.running(calls, instance):
+            if outcomes.ACTIVE:
+                outcomes.skipped(
+                    strong or get_func(), "reentrant", signal, sender, kwargs
+                )
+            return None
         if task is not None:
             later.schedule(signal, sender, kwargs)
             return None
@@ -216,8 +275,8 @@ def _build_sync(
         if on_commit:
             # Answers changes() there as at send time, for a tracked instance.
             callback = frozen_changes.answering_later(
-                functools.partial(run, signal, sender, kwargs, key),
-                kwargs.get("instance"),
+                functools.partial(run, signal, sender, kwargs, entered),
+                instance,
             )
             if outcomes.ACTIVE:
                 callback = outcomes.deferred(
@@ -225,38 +284,9 @@ def _build_sync(
                 )
             transaction.on_commit(callback, using=kwargs.get("using"), robust=robust)
             return None
-        if key is None and not robust and not outcomes.ACTIVE:
-            # Nothing to guard, catch or trace: call straight through (a custom signal's
-            # receivers mostly), sparing the call to run().
-            func = strong or get_func()
-            return (
-                None if func is None else func(signal=signal, sender=sender, **kwargs)
-            )
-        return run(signal, sender, kwargs, key)
+        return run(signal, sender, kwargs, entered)
 
     return call
-
-
-def _enter(key: tuple[int, int] | None) -> None:
-    if key is not None:
-        _running.set((*_running.get(), key))
-
-
-def _leave(key: tuple[int, int] | None) -> None:
-    # Remove the key rather than reset a token: Django runs async receivers as tasks
-    # sharing one context, so their enter/leave interleave and a token reset would
-    # restore another receiver's key, leaving it blocked for that instance for good.
-    if key is not None:
-        _running.set(tuple(k for k in _running.get() if k != key))
-
-
-def _guard_key(
-    ident: int, options: Options, kwargs: dict[str, Any]
-) -> tuple[int, int] | None:
-    if options.reentrant:
-        return None
-    instance = kwargs.get("instance")
-    return None if instance is None else (ident, id(instance))
 
 
 def _build_async(
@@ -271,7 +301,7 @@ def _build_async(
         func = get_func()
         if func is None:
             return None
-        _enter(key)
+        guard.aenter(key)
         try:
             if outcomes.ACTIVE:
                 return await outcomes.arun(func, signal, sender, kwargs)
@@ -281,7 +311,7 @@ def _build_async(
                 raise
             return None
         finally:
-            _leave(key)
+            guard.aleave(key)
 
     def defer_if_in_transaction(
         callback: Callable[[], Any], signal: Any, sender: Any, kwargs: dict[str, Any]
@@ -303,8 +333,8 @@ def _build_async(
             if outcomes.ACTIVE:
                 outcomes.skipped(get_func(), reason, signal, sender, kwargs)
             return None
-        key = _guard_key(ident, options, kwargs)
-        if key is not None and key in _running.get():
+        key = None if options.reentrant else guard.akey(ident, kwargs)
+        if key is not None and guard.aentered(key):
             if outcomes.ACTIVE:
                 outcomes.skipped(get_func(), "reentrant", signal, sender, kwargs)
             return None

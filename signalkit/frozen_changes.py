@@ -55,9 +55,9 @@ def freeze(instance: Model) -> Frozen | None:
     # in place before the receiver runs.
     changed = {a: (old, _kept(new)) for a, (old, new) in found.items()}
     snapshot = getattr(instance._state, baseline.SNAPSHOT, None)
-    if snapshot is None or (instance._state.adding and not snapshot):
-        snapshot = dict.fromkeys(tracked)  # unsaved: there was nothing before
-    return Frozen(changed, snapshot)
+    if snapshot is None or baseline.blank(snapshot, instance._state):
+        return Frozen(changed, dict.fromkeys(tracked))  # unsaved: nothing before
+    return Frozen(changed, baseline.held(snapshot))
 
 
 def _kept(value: Any) -> Any:

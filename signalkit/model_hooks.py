@@ -123,41 +123,48 @@ def _from_db_hook(original: Callable[..., Any]) -> Callable[..., Any]:
     plans = baseline.plans()
     row_snapshot = baseline.row_snapshot
 
-    # Called for every row loaded: the baseline is read from the row's values, already
-    # converted to Python.
+    # The baseline is read from the row's values, already converted to Python. For a
+    # full row of plain values (the common case), the hook writes it itself: this runs
+    # for every row loaded.
     def snapshot(cls: type[Model], instance: Any, field_names: Any, values: Any) -> Any:
         layout = plans.get(cls) or baseline.plan(cls)
         # The attribute named by baseline.SNAPSHOT, stored directly: setattr() with the
         # name would cost a call for every row loaded.
-        if len(values) == layout.width and not layout.checked:
-            instance._state.signalkit_snapshot = {a: values[i] for a, i in layout.plain}
-        else:
-            instance._state.signalkit_snapshot = row_snapshot(
-                layout, field_names, values
-            )
+        instance._state.signalkit_snapshot = row_snapshot(layout, field_names, values)
         return instance
 
-    # Exactly Django's signature on each version: fetch_mode exists from 6.1 on.
-    if _FROM_DB_TAKES_FETCH_MODE:
+    takes_fetch_mode = _FROM_DB_TAKES_FETCH_MODE
 
-        def from_db(
-            cls: type[Model],
-            db: str | None,
-            field_names: Any,
-            values: Any,
-            *,
-            fetch_mode: Any = None,
-        ) -> Any:
+    # Django 6.1's signature; before 6.1, the one below calls it.
+    def from_db(
+        cls: type[Model],
+        db: str | None,
+        field_names: Any,
+        values: Any,
+        *,
+        fetch_mode: Any = None,
+    ) -> Any:
+        if takes_fetch_mode:
             instance = original(cls, db, field_names, values, fetch_mode=fetch_mode)
-            return snapshot(cls, instance, field_names, values)
+        else:
+            instance = original(cls, db, field_names, values)
+        layout = plans.get(cls)
+        if layout is not None and len(values) == layout.full:
+            picked = layout.pick(values)
+            instance._state.signalkit_snapshot = (
+                (layout.layout, picked) if layout.single else (layout.layout, *picked)
+            )
+            return instance
+        return snapshot(cls, instance, field_names, values)
 
-    else:
+    if not takes_fetch_mode:  # Django 5.2 and 6.0: exactly their signature
 
-        def from_db(  # type: ignore[misc]
+        def from_db_before_61(
             cls: type[Model], db: str | None, field_names: Any, values: Any
         ) -> Any:
-            instance = original(cls, db, field_names, values)
-            return snapshot(cls, instance, field_names, values)
+            return from_db(cls, db, field_names, values)
+
+        return _mark(from_db_before_61, original)
 
     return _mark(from_db, original)
 

@@ -43,6 +43,7 @@ class Connection:
         "__weakref__",
         "_attached",
         "_execution",
+        "_func_id",
         "_ident",
         "_path",
         "connected",
@@ -64,6 +65,7 @@ class Connection:
         options: Options,
         uid: Hashable,
         ident: Hashable,
+        func_id: Hashable,
         execution: tuple[Any, Any] | None,
         prepare: Prepare | None,
     ) -> None:
@@ -75,6 +77,8 @@ class Connection:
         #: Called with each sender before the receiver is attached to it.
         self.prepare = prepare
         self._ident = ident
+        # Django's key for the function, as it was when connected.
+        self._func_id = func_id
         # For a module-level function: the module namespace and spec it was created in.
         self._execution = execution
         # A weakly held function can disappear: remember its name for the messages.
@@ -137,7 +141,8 @@ class Connection:
                 subscription.active = False
             return
         subs, self.subscriptions = self.subscriptions, ()
-        subscriptions.unsubscribe(subs)
+        if subs:
+            subscriptions.unsubscribe(subs)
 
     def describe(self) -> str:
         return f"receiver {self.path!r} on {signal_name(self.signal)}"
@@ -145,12 +150,37 @@ class Connection:
 
 # Every live connection, in the order they were made (a dict used as an ordered set).
 _connections: dict[Connection, None] = {}
-# Receiver identity (see the module docstring) -> its live connections, usually one.
-_groups: dict[Hashable, list[Connection]] = {}
+# Receiver identity (see the module docstring) -> its live connections, all from one
+# execution of the module: a new one undoes them first.
+_groups: dict[Hashable, dict[Connection, None]] = {}
+# Django's key for a function -> its live connections: connecting or disconnecting one is
+# a lookup, however many functions share an identity (copies of one function).
+_by_func: dict[Hashable, dict[Connection, None]] = {}
 # Connections of weakly held receivers that were garbage-collected, still to forget.
 # Filled from garbage-collection callbacks, which must not edit the dicts above: they
 # may run in the middle of an iteration over them.
 _collected: list[Connection] = []
+
+
+def _of(func: Any) -> list[Connection]:
+    """The live connections of ``func``, compared as Django compares receivers (a bound
+    method is a new object on every attribute access)."""
+    wanted = _django.make_id(func)
+    return [
+        conn
+        for conn in _by_func.get(wanted, ())
+        if (func := conn.func_ref()) is not None and _django.make_id(func) == wanted
+    ]
+
+
+def _remove(
+    index: dict[Hashable, dict[Connection, None]], key: Hashable, conn: Connection
+) -> None:
+    conns = index.get(key)
+    if conns is not None:
+        conns.pop(conn, None)
+        if not conns:
+            del index[key]
 
 
 def identity(func: Any) -> tuple[Hashable, tuple[Any, Any] | None]:
@@ -206,30 +236,36 @@ def connect(
     for what an earlier connection of the same receiver becomes)."""
     _forget_collected()
     ident, execution = identity(func)
-    func_id = _django.make_id(func)
-    for earlier in list(_groups.get(ident, ())):
-        if not _same_execution(earlier._execution, execution):
-            # The function comes from a new execution of its module: what the earlier
-            # one connected goes, whatever it was connected to.
+    group = _groups.get(ident)
+    if group and not _same_execution(next(iter(group))._execution, execution):
+        # The function comes from a new execution of its module: what the earlier one
+        # connected goes, whatever it was connected to.
+        for earlier in list(group):
             disconnect_connection(earlier)
-        elif (
-            earlier.signal is signal
-            and earlier.func is not None
-            and _django.make_id(earlier.func) == func_id
-            and _same_targets(earlier.targets, targets)
-        ):
+    for earlier in _of(func):
+        if earlier.signal is signal and _same_targets(earlier.targets, targets):
             disconnect_connection(earlier)
     # Without a dispatch_uid, the connection is keyed exactly as Django keys ``func``
     # itself, so ``signal.disconnect(func, sender=...)`` finds what signalkit connected.
+    func_id = _django.make_id(func)
     uid = options.dispatch_uid or func_id
     conn = Connection(
-        signal, _StrongRef(func), targets, options, uid, ident, execution, prepare
+        signal,
+        _StrongRef(func),
+        targets,
+        options,
+        uid,
+        ident,
+        func_id,
+        execution,
+        prepare,
     )
     if options.weak:
         conn.func_ref = _weak(func, weakref.ref(conn))
     conn.wrapper = build(conn.func_ref, id(func), options)
     _connections[conn] = None
-    _groups.setdefault(ident, []).append(conn)
+    _groups.setdefault(ident, {})[conn] = None
+    _by_func.setdefault(func_id, {})[conn] = None
     try:
         conn.subscriptions = (
             subscriptions.subscribe(targets, conn.attach, conn.describe) or ()
@@ -283,25 +319,14 @@ def disconnect_connection(conn: Connection) -> None:
     """Undo one connection."""
     conn.detach()
     _connections.pop(conn, None)
-    group = _groups.get(conn._ident)
-    if group is not None and conn in group:
-        group.remove(conn)
-        if not group:
-            del _groups[conn._ident]
+    _remove(_groups, conn._ident, conn)
+    _remove(_by_func, conn._func_id, conn)
 
 
 def disconnect(func: Any) -> bool:
     """Undo every connection signalkit made for ``func``; True if there was any."""
     _forget_collected()
-    group = _groups.get(identity(func)[0], ())
-    # Compared as Django compares receivers: a bound method is a new object on every
-    # attribute access, so identity of the method itself would never match.
-    wanted = _django.make_id(func)
-    found = [
-        conn
-        for conn in group
-        if conn.func is not None and _django.make_id(conn.func) == wanted
-    ]
+    found = _of(func)
     for conn in found:
         disconnect_connection(conn)
     return bool(found)
@@ -318,7 +343,7 @@ def connection_for(wrapper: Any) -> Connection | None:
     func = getattr(wrapper, "__wrapped__", None)
     candidates: Any
     if func is not None:
-        candidates = _groups.get(identity(func)[0], ())
+        candidates = _by_func.get(_django.make_id(func), ())
     else:  # a weakly held receiver's wrapper keeps no reference to it
         candidates = list(_connections)
     return next((c for c in candidates if c.wrapper is wrapper), None)

@@ -173,9 +173,10 @@ def previous(instance: Model, field: str) -> Any:
         if frozen.baseline is not None:
             return frozen.baseline.get(attname, DEFERRED)
     snapshot = getattr(instance._state, baseline.SNAPSHOT, None)
-    if snapshot is None or (instance._state.adding and not snapshot):
+    if snapshot is None or baseline.blank(snapshot, instance._state):
         return None
-    return snapshot.get(attname, DEFERRED)
+    index = snapshot[0].positions.get(attname)
+    return DEFERRED if index is None else snapshot[index]
 
 
 _attnames_cache: dict[tuple[type[Model], tuple[str, ...]], tuple[str, ...]] = {}

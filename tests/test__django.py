@@ -42,9 +42,7 @@ def test_many_receivers_one_entry_each_and_nothing_left_after() -> None:
 
     assert len(signal.receivers) == 300
     assert len(_django._indexes[signal].keys) == 300
-    assert (
-        sum(len(g) for g in registry._groups.values() if g[0].signal is signal) == 300
-    )
+    assert sum(c.signal is signal for c in registry.connections()) == 300
     signal.send(sender=S)
     assert hits == list(range(300))
 
@@ -54,7 +52,8 @@ def test_many_receivers_one_entry_each_and_nothing_left_after() -> None:
     assert not signal.has_listeners(S)
     assert signal.receivers == []
     assert not _django._indexes[signal].keys
-    assert not [g for g in registry._groups.values() if g[0].signal is signal]
+    assert not [c for c in registry.connections() if c.signal is signal]
+    assert not [f for f in funcs if id(f) in registry._by_func]
 
 
 def test_disconnect_leaves_every_other_entry_in_place() -> None:

@@ -3,7 +3,9 @@ another Python type, None, expressions and deferred fields."""
 
 from __future__ import annotations
 
+import copy
 import io
+import pickle
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -18,6 +20,7 @@ from django.db.models import DEFERRED, F
 from PIL import Image
 
 import signalkit
+from signalkit import baseline
 from tests.trackapp.models import Attachment, Customer, Order, SpecialStock, Stock
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +375,12 @@ def test_a_parents_primary_key_read_from_the_link_is_not_a_change() -> None:
     assert "id" not in partial.__dict__
     assert partial.id == made.id  # Django copies it from stock_ptr_id, no query
     assert signalkit.changes(partial) == {}
+
+
+def test_a_record_pickles_as_the_attnames_it_holds() -> None:
+    snapshot = baseline.record({"status": "paid", "note": "n"})
+    again = pickle.loads(pickle.dumps(snapshot))
+
+    assert again[0] is snapshot[0] is baseline.layout(("status", "note"))
+    assert baseline.held(again) == {"status": "paid", "note": "n"}
+    assert copy.deepcopy(snapshot)[0] is snapshot[0]

@@ -17,7 +17,7 @@ from django.db.models import signals as model_signals
 from django.db.transaction import TransactionManagementError
 
 import signalkit
-from signalkit import delivery
+from signalkit import delivery, guard
 from signalkit.options import Options
 from tests.helpers import Boom, manual_transactions, wrapper_of
 from tests.testapp.models import Author, Tag
@@ -460,7 +460,7 @@ def test_guard_is_released_after_the_receiver_returns_or_raises() -> None:
     ping.send(sender=None, instance=thing, fail=False)
 
     assert seen == ["run"] * 3
-    assert delivery._running.get() == ()
+    assert guard.calls_of(id(receive)) == []
 
 
 def test_guard_needs_an_instance() -> None:
@@ -494,6 +494,43 @@ def test_guard_is_per_receiver() -> None:
     ping.send(sender=None, instance=thing)
 
     assert seen == ["outer", "inner"]
+
+
+def test_guard_is_per_receiver_across_its_connections() -> None:
+    # The same function connected to two signals is one receiver: running for an
+    # instance on one, it is not run for that instance on the other.
+    seen: list[str] = []
+    thing = Thing()
+    other_signal = signalkit.Signal()
+
+    def receive(signal: Any, instance: Thing, **kwargs: Any) -> None:
+        seen.append("ping" if signal is ping else "other")
+        if signal is ping:
+            other_signal.send(sender=None, instance=instance)
+            other_signal.send(sender=None, instance=Thing())
+
+    signalkit.receiver(ping)(receive)
+    signalkit.receiver(other_signal)(receive)
+    ping.send(sender=None, instance=thing)
+
+    assert seen == ["ping", "other"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guard_of_a_deferred_receiver_holds_while_it_runs_at_commit() -> None:
+    seen: list[str] = []
+    thing = Thing()
+
+    def receive(instance: Thing, **kwargs: Any) -> None:
+        seen.append("run")
+        ping.send(sender=None, instance=instance)
+
+    signalkit.receiver(ping, on_commit=True)(receive)
+    with transaction.atomic():
+        ping.send(sender=None, instance=thing)
+        assert seen == []
+
+    assert seen == ["run"]
 
 
 def test_guard_is_thread_local() -> None:
@@ -741,7 +778,7 @@ def test_concurrent_async_receivers_release_their_guards() -> None:
     ping.send(sender=None, instance=thing)
 
     assert sorted(seen) == ["first"] * 3 + ["second"] * 3
-    assert delivery._running.get() == ()
+    assert guard._running.get() == ()
 
 
 def test_async_guard_is_task_local() -> None:

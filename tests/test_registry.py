@@ -8,6 +8,7 @@ import gc
 import importlib
 import sys
 import textwrap
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -404,6 +405,33 @@ def test_two_functions_of_one_name_in_one_module_both_connect(source_dir: Path) 
     custom.send(sender=T)
 
     assert module.calls == ["first", "second"]
+
+
+def _module_level_receiver(sender: Any, **kwargs: Any) -> None:
+    """Copied below: every copy has this file and this name."""
+
+
+def test_copies_of_one_function_connect_and_disconnect_one_by_one() -> None:
+    # One identity (file and name) and one execution: each copy is its own receiver, and
+    # disconnecting one leaves the others.
+    copies = [
+        types.FunctionType(
+            _module_level_receiver.__code__, _module_level_receiver.__globals__
+        )
+        for _ in range(3)
+    ]
+    for func in copies:
+        signalkit.receiver(custom, sender=S)(func)
+    assert len({registry.identity(f)[0] for f in copies}) == 1
+
+    assert signalkit.disconnect(copies[1]) is True
+    assert signalkit.disconnect(copies[1]) is False
+
+    remaining = [c.func for c in registry.connections() if c.signal is custom]
+    assert [f for f in copies if any(f is r for r in remaining)] == [
+        copies[0],
+        copies[2],
+    ]
 
 
 def test_stacked_decorators_with_other_senders_both_connect() -> None:
