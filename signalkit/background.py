@@ -39,11 +39,10 @@ logger = logging.getLogger("signalkit")
 class Transport(Protocol):
     """How the events of ``task=`` receivers reach the workers that run them."""
 
-    def send(
-        self, receiver_path: str, event: dict[str, Any], spec: TaskSpec
-    ) -> str | None:
-        """Enqueue one event for the receiver ``receiver_path``, now; return the task's
-        id, if the transport gives one."""
+    def send(self, receiver_path: str, payload: str, spec: TaskSpec) -> str | None:
+        """Enqueue one event (``payload``, the JSON string of
+        :func:`signalkit.events.encode`) for the receiver ``receiver_path``, now; return
+        the task's id, if the transport gives one."""
 
     def database(self, spec: TaskSpec) -> str | None:
         """The database alias whose table holds the queue, or ``None`` (a broker): with
@@ -53,15 +52,9 @@ class Transport(Protocol):
 class _DjangoTasks:
     """Django's Tasks framework: ``signalkit.tasks.run_receiver`` on the ``TASKS`` alias."""
 
-    def send(
-        self, receiver_path: str, event: dict[str, Any], spec: TaskSpec
-    ) -> str | None:
-        options: dict[str, Any] = {"backend": spec.alias}
-        if spec.queue_name is not None:
-            options["queue_name"] = spec.queue_name
-        if spec.priority is not None:
-            options["priority"] = spec.priority
-        result = tasks.run_receiver.using(**options).enqueue(receiver_path, event)
+    def send(self, receiver_path: str, payload: str, spec: TaskSpec) -> str | None:
+        task = _task(spec.alias, spec.queue_name, spec.priority)
+        result = task.enqueue(receiver_path, payload)
         return str(result.id)
 
     def database(self, spec: TaskSpec) -> str | None:
@@ -69,6 +62,22 @@ class _DjangoTasks:
 
 
 _DJANGO_TASKS = _DjangoTasks()
+
+
+@functools.cache
+def _task(alias: str, queue_name: str | None, priority: int | None) -> Any:
+    """``run_receiver`` with these options, made (and validated) once, not per event.
+
+    Keeping it is safe when the settings change: a ``Task`` names its backend by alias
+    only, and every backend validates the task again when it enqueues it. A failure is
+    not kept: the next event tries again.
+    """
+    options: dict[str, Any] = {"backend": alias}
+    if queue_name is not None:
+        options["queue_name"] = queue_name
+    if priority is not None:
+        options["priority"] = priority
+    return tasks.run_receiver.using(**options)
 
 
 def transport(spec: TaskSpec) -> Transport:
@@ -95,7 +104,7 @@ def schedule(
     receiver_path = callable_path(receiver)
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
     try:
-        event = events.encode(
+        payload = events.encode(
             signal,
             sender,
             kwargs,
@@ -105,7 +114,7 @@ def schedule(
             outcomes.carried() if outcomes.ACTIVE else None,
         )
         way = transport(spec)
-        enqueue = functools.partial(way.send, receiver_path, event, spec)
+        enqueue = functools.partial(way.send, receiver_path, payload, spec)
         database = way.database(spec)
         if database == using and transaction.get_connection(using).in_atomic_block:
             # A savepoint: a failed insert marks only it for rollback, never the

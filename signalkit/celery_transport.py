@@ -24,9 +24,10 @@ TASK_NAME = "signalkit.run_receiver"
 
 
 @shared_task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
-def run_receiver(receiver_path: str, event: dict[str, Any]) -> None:
-    """Run one background receiver for one signal event, in a Celery worker."""
-    worker.run(receiver_path, event)
+def run_receiver(receiver_path: str, payload: str) -> None:
+    """Run one background receiver for one signal event (its JSON string), in a Celery
+    worker."""
+    worker.run(receiver_path, payload)
 
 
 def _is_fallback(app: Any) -> bool:
@@ -84,7 +85,7 @@ def database(spec: TaskSpec) -> None:
     return None
 
 
-def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> str:
+def send(receiver_path: str, payload: str, spec: TaskSpec) -> str:
     """Publish one event to the project's broker (once the transaction has committed);
     return the task's id."""
     app = project_app()
@@ -97,5 +98,5 @@ def send(receiver_path: str, event: dict[str, Any], spec: TaskSpec) -> str:
         options["queue"] = spec.queue_name
     if spec.priority is not None:
         options["priority"] = spec.priority
-    result = app.tasks[TASK_NAME].apply_async(args=[receiver_path, event], **options)
+    result = app.tasks[TASK_NAME].apply_async(args=[receiver_path, payload], **options)
     return str(result.id)

@@ -1,26 +1,34 @@
 """Signal events as JSON: what a background receiver gets, and how it is rebuilt.
 
-A model instance travels as its label, database alias and concrete field values, converted
+An event travels as one JSON string (the task's second argument), written in one pass:
+queues store it as it is, with nothing left for the Tasks framework or a broker to walk,
+normalise or copy. A model instance travels as its label, database alias and concrete field values, converted
 the way Django's serializers convert them (``Decimal``, ``datetime``, ``UUID`` and binary
 values survive). Model classes travel as their label, sets as lists. Anything else must
 be JSON already; an argument that is not raises ``TypeError`` naming it, at send time.
 
-Decoding is the worker's side and trusts nothing: an event read from a queue is checked
-shape by shape, and names only models that are installed and databases that are
-configured, or it is refused with :class:`InvalidEvent`.
+Decoding is the worker's side and trusts nothing: an event read from a queue must be that
+JSON string (:func:`parse`), is checked shape by shape, and names only models that are
+installed and databases that are configured, or it is refused with :class:`InvalidEvent`.
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import inspect
+import json
 import math
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.db.models import Field, Model
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.encoding import is_protected_type
 
 from signalkit import trace_context
@@ -64,6 +72,36 @@ class InvalidEvent(ValueError):
 # Decimal, datetime, UUID... to strings, exactly as Django's JSON serializer writes them.
 _CONVERT = DjangoJSONEncoder().default
 
+# A str as a JSON string, as json.dumps() writes it (C). ASCII only: every queue (a
+# PostgreSQL jsonb column, a broker) then stores any character, NUL and lone surrogates
+# included.
+_quoted: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+# The fields an instance of a model carries, by (model, Carry): each with its attname,
+# its key as JSON text and whether a str value of it travels as it is. Only choices that
+# passed their checks are kept.
+_Layout = tuple[tuple["Field[Any, Any]", str, str, bool], ...]
+_chosen: dict[type[Model] | tuple[type[Model], Carry], _Layout] = {}
+
+# Values of these exact types as JSON text, without further checks (a subclass, such as an
+# enum member, takes the long way).
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _quoted,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
+
+# Field values of these exact types as JSON text: the scalars, and the "protected" types
+# Django's serializers keep (not value_to_string()) and write as text. Those texts are
+# ASCII with nothing to escape.
+_FIELD_VALUES: dict[type, Callable[[Any], str]] = {
+    **_SCALARS,
+    decimal.Decimal: lambda value: f'"{value!s}"',
+    datetime.date: lambda value: f'"{value.isoformat()}"',
+    uuid.UUID: lambda value: f'"{value!s}"',
+}
+
 
 def encode(
     signal: Any,
@@ -72,8 +110,9 @@ def encode(
     carry: Carry = ALL,
     changes: dict[str, dict[str, Any]] | None = None,
     context: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Turn one send of ``signal`` into a JSON-ready dict, or raise ``TypeError``.
+) -> str:
+    """Turn one send of ``signal`` into the JSON string a task carries, or raise
+    ``TypeError`` (:class:`EncodeError`) naming the argument that cannot travel.
 
     ``changes`` are the tracked changes of ``kwargs["instance"]`` that the save froze for
     the receiver (``{field name: {"old": ..., "new": ...}}``, already JSON); only those
@@ -86,28 +125,52 @@ def encode(
             f"task= receivers need a signal importable by dotted path; {path} is bound to "
             f"no module attribute."
         )
-    event = {
-        "signal": path,
-        "sender": _Encoder(carry, path, "sender").value(sender, 0),
-        "kwargs": {
-            name: _Encoder(carry, path, name).value(value, 0)
+    arguments = ",".join(
+        [
+            f"{_quoted(name)}:{_argument(carry, path, name, value)}"
             for name, value in kwargs.items()
-        },
-    }
+        ]
+    )
+    sender_text = _argument(carry, path, "sender", sender)
+    text = f'{{"signal":{_quoted(path)},"sender":{sender_text},"kwargs":{{{arguments}}}'
     instance = kwargs.get("instance")
     if changes and isinstance(instance, Model):
         encoder = _Encoder(carry, path, "instance")
         carried = {f.name for f in encoder.chosen_fields(type(instance))}
         kept = {name: c for name, c in changes.items() if name in carried}
         if kept:
-            event["changes"] = encoder.plain(kept, 1, encoder.unknown, reserve=False)
+            kept_text = encoder.plain(kept, 1, encoder.unknown, reserve=False)
+            text = f'{text},"changes":{kept_text}'
     if context:
-        event[trace_context.KEY] = dict(context)
-    return event
+        writer = _Encoder(carry, path, trace_context.KEY)
+        context_text = writer.plain(dict(context), 1, writer.unknown, reserve=False)
+        text = f'{text},"{trace_context.KEY}":{context_text}'
+    return f"{text}}}"
+
+
+def _argument(carry: Carry, path: str, name: str, value: Any) -> str:
+    """One argument as JSON text; the common kinds of value the short way."""
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
+    if isinstance(value, Model):
+        return _Encoder(carry, path, name).instance(value)
+    if isinstance(value, type) and issubclass(value, Model):
+        return _model_marker(value)
+    return _Encoder(carry, path, name).value(value, 0)
+
+
+def _model_marker(model: type[Model]) -> str:
+    return f'{{"{_TAG}":"model","model":{_quoted(model._meta.label)}}}'
 
 
 class _Encoder:
-    """Encodes one argument, naming it (never its value) in every error."""
+    """Writes one argument as JSON text, checking it, and naming it (never its value) in
+    every error.
+
+    One pass over the value: each part is checked and written as it is met, as
+    ``json.dumps()`` would write it (compact, ASCII), with nothing built in between.
+    """
 
     def __init__(self, carry: Carry, path: str, name: str) -> None:
         self.carry, self.path, self.name = carry, path, name
@@ -122,23 +185,24 @@ class _Encoder:
             f"{problem}. {fix}"
         )
 
-    def value(self, value: Any, depth: int) -> Any:
+    def value(self, value: Any, depth: int) -> str:
         """An argument's value: JSON, with model instances, model classes and sets marked."""
         return self.plain(value, depth, self.special, reserve=True)
 
-    def special(self, value: Any, depth: int) -> Any:
+    def special(self, value: Any, depth: int) -> str:
         if isinstance(value, Model):
-            return {_TAG: "instance", **self.instance(value)}
+            return self.instance(value)
         if isinstance(value, type) and issubclass(value, Model):
-            return {_TAG: "model", "model": value._meta.label}
+            return _model_marker(value)
         if isinstance(value, (set, frozenset)):
             if depth >= MAX_DEPTH:
                 raise self.too_deep()
             kind = "frozenset" if isinstance(value, frozenset) else "set"
-            return {_TAG: kind, "items": [self.value(v, depth + 1) for v in value]}
+            items = ",".join([self.value(v, depth + 1) for v in value])
+            return f'{{"{_TAG}":"{kind}","items":[{items}]}}'
         raise self.error(f"{type(value).__name__} is not JSON-serialisable")
 
-    def field_value(self, value: Any, depth: int) -> Any:
+    def field_value(self, value: Any, depth: int) -> str:
         # Decimal, datetime, UUID... become strings, as in Django's JSON serializer.
         try:
             converted = _CONVERT(value)
@@ -148,7 +212,7 @@ class _Encoder:
             ) from None
         return self.plain(converted, depth, self.unknown, reserve=False)
 
-    def unknown(self, value: Any, depth: int) -> Any:
+    def unknown(self, value: Any, depth: int) -> str:
         raise self.error(f"{type(value).__name__} is not JSON-serialisable")
 
     def too_deep(self) -> EncodeError:
@@ -162,49 +226,61 @@ class _Encoder:
         self,
         value: Any,
         depth: int,
-        leaf: Callable[[Any, int], Any],
+        leaf: Callable[[Any, int], str],
         *,
         reserve: bool,
-    ) -> Any:
-        """JSON values as plain JSON, checked; anything else goes to ``leaf``."""
-        if value is None or isinstance(value, bool):
-            return value
+    ) -> str:
+        """JSON values as JSON text, checked; anything else goes to ``leaf``."""
+        kind = type(value)
+        if kind is str:
+            return _quoted(value)
+        if value is None:
+            return "null"
+        if kind is bool:
+            return "true" if value else "false"
         if isinstance(value, str):
             # The characters, as json.dumps() writes them: str() of a (str, Enum) member
             # would be its name.
-            return str.__str__(value)
+            return _quoted(str.__str__(value))
         if isinstance(value, int):
-            return int(value)
+            return int.__repr__(value)
         if isinstance(value, float):
             if not math.isfinite(value):
                 raise self.error(
                     "it holds a NaN or infinite float, which JSON cannot represent",
                     "Send None or a string instead.",
                 )
-            return float(value)
+            return float.__repr__(value)
         if not isinstance(value, (list, tuple, dict)):
             return leaf(value, depth)
         if depth >= MAX_DEPTH:
             raise self.too_deep()
         if not isinstance(value, dict):
-            return [self.plain(v, depth + 1, leaf, reserve=reserve) for v in value]
+            items = ",".join(
+                [self.plain(v, depth + 1, leaf, reserve=reserve) for v in value]
+            )
+            return f"[{items}]"
         if reserve and _TAG in value:
             raise self.error(
                 f"a dict in it uses the key {_TAG!r}, which signalkit reserves for its "
                 f"own markers",
                 "Rename that key.",
             )
-        out: dict[str, Any] = {}
+        seen: set[str] = set()
+        entries = []
         for key, item in value.items():
             text = self.key(key)
-            if text in out:
+            if text in seen:
                 raise self.error(
                     "two keys of one of its dicts become the same string in JSON "
                     "(such as 1 and '1'), so one would be lost",
                     "Use distinct string keys.",
                 )
-            out[text] = self.plain(item, depth + 1, leaf, reserve=reserve)
-        return out
+            seen.add(text)
+            entries.append(
+                f"{_quoted(text)}:{self.plain(item, depth + 1, leaf, reserve=reserve)}"
+            )
+        return f"{{{','.join(entries)}}}"
 
     def key(self, key: Any) -> str:
         if isinstance(key, str):
@@ -216,29 +292,55 @@ class _Encoder:
             "Use str (or int) keys.",
         )
 
-    def instance(self, instance: Model) -> dict[str, Any]:
-        """Label, alias and the chosen concrete field values (loaded fields only)."""
+    def instance(self, instance: Model) -> str:
+        """An instance's marker: label, alias and the chosen concrete field values
+        (loaded fields only)."""
         data = instance.__dict__
-        fields: dict[str, Any] = {}
-        for field in self.chosen_fields(type(instance)):
-            if field.attname not in data:
+        fields = []
+        for field, attname, key, str_as_is in self.layout(type(instance)):
+            if attname not in data:
                 continue  # deferred: never loaded, so never queried for
-            value = data[field.attname]
+            value = data[attname]
+            kind = type(value)
+            write = _FIELD_VALUES.get(kind)
+            if write is not None and (str_as_is or kind is not str):
+                fields.append(f"{key}{write(value)}")
+                continue
             non_finite = isinstance(value, float) and not math.isfinite(value)
             if non_finite or not is_protected_type(value):
                 # As Django's serializers do; a float field's NaN travels as "nan",
                 # which the field's to_python() reads back.
                 value = field.value_to_string(instance)
-            fields[field.attname] = self.plain(
-                value, 1, self.field_value, reserve=False
-            )
-        return {
-            "model": instance._meta.label,
-            "using": instance._state.db,
-            "fields": fields,
-        }
+            text = self.plain(value, 1, self.field_value, reserve=False)
+            fields.append(f"{key}{text}")
+        using = instance._state.db
+        return (
+            f'{{"{_TAG}":"instance","model":{_quoted(instance._meta.label)},'
+            f'"using":{"null" if using is None else _quoted(using)},'
+            f'"fields":{{{",".join(fields)}}}}}'
+        )
 
     def chosen_fields(self, model: type[Model]) -> list[Field[Any, Any]]:
+        """The concrete fields an instance of ``model`` carries (the primary key always),
+        or :class:`EncodeError` for a field name ``carry`` gets wrong."""
+        return [row[0] for row in self.layout(model)]
+
+    def layout(self, model: type[Model]) -> _Layout:
+        """:meth:`chosen_fields`, each with its attname, its key as JSON text and
+        whether a ``str`` value of it travels as it is (what Django's serializers would
+        write for it)."""
+        carry = self.carry
+        # Most receivers carry ALL: keyed by model alone, the key costs no Carry hash.
+        key = model if carry is ALL else (model, carry)
+        found = _chosen.get(key)
+        if found is None:
+            found = _chosen[key] = tuple(
+                (f, f.attname, f"{_quoted(f.attname)}:", _str_as_is(model, f))
+                for f in self._choose(model)
+            )
+        return found
+
+    def _choose(self, model: type[Model]) -> list[Field[Any, Any]]:
         concrete = list(model._meta.concrete_fields)
         known = {f.name for f in concrete} | {f.attname for f in concrete}
         carry, pk = self.carry, model._meta.pk
@@ -279,6 +381,49 @@ class _Encoder:
                 f.name in dropped or f.attname in dropped or f.name in HIDDEN_FIELDS
             )
         ]
+
+
+def _str_as_is(model: type[Model], field: Field[Any, Any]) -> bool:
+    """True when ``field.value_to_string()`` of an instance holding a ``str`` is that
+    ``str``: Django's own ``value_to_string()`` and ``value_from_object()``, reading the
+    value through Django's plain attribute (not, say, a file descriptor)."""
+    kind = type(field)
+    attribute = inspect.getattr_static(model, field.attname, None)
+    return (
+        kind.value_to_string is Field.value_to_string
+        and kind.value_from_object is Field.value_from_object
+        and isinstance(attribute, DeferredAttribute)
+        and type(attribute).__get__ is DeferredAttribute.__get__
+    )
+
+
+def parse(payload: Any) -> Any:
+    """The event in ``payload``, a task's second argument as read from a queue.
+
+    Raise :class:`InvalidEvent` unless it is the JSON string :func:`encode` writes: an
+    event queued by an earlier development version of signalkit (a dict), or text that
+    is not JSON, nests too deep or holds ``NaN``, is refused. Parsing imports and runs
+    nothing; what it returns is still to be checked (:func:`decode`).
+    """
+    if not isinstance(payload, str):
+        raise InvalidEvent(
+            f"it is a {type(payload).__name__}, not the JSON string signalkit writes "
+            f"(an event queued by an earlier development version of signalkit, or not "
+            f"by signalkit at all)"
+        )
+    try:
+        return json.loads(payload, parse_constant=_no_constant)
+    except InvalidEvent:
+        raise
+    except ValueError:  # JSONDecodeError
+        raise InvalidEvent("its text is not JSON") from None
+    except RecursionError:
+        raise InvalidEvent(f"it nests more than {MAX_DEPTH} levels deep") from None
+
+
+def _no_constant(name: str) -> NoReturn:
+    # NaN and Infinity: json.loads() accepts them, encode() never writes them.
+    raise InvalidEvent(f"it holds {name}, which encode() never writes")
 
 
 def decode(event: Any) -> tuple[str, Any, dict[str, Any]]:

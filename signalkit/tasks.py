@@ -17,9 +17,9 @@ from signalkit import conf, tasks_compat, worker
 from signalkit.options import CELERY
 
 
-def _run_receiver(receiver_path: str, event: dict[str, Any]) -> None:
-    """Run one background receiver for one signal event."""
-    worker.run(receiver_path, event)
+def _run_receiver(receiver_path: str, payload: str) -> None:
+    """Run one background receiver for one signal event (its JSON string)."""
+    worker.run(receiver_path, payload)
 
 
 # The task's path is that of its function: signalkit.tasks.run_receiver.

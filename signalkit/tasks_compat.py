@@ -7,11 +7,13 @@ should not pay for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import router
 
 __all__ = [
@@ -62,10 +64,22 @@ def backend_class_path(alias: str) -> str:
     return f"{type(found).__module__}.{type(found).__qualname__}"
 
 
+@functools.cache
 def is_database_backend(alias: str) -> bool:
     """True when ``alias`` is ``django-tasks-db``'s ``DatabaseBackend``, whose tasks are
-    rows of a table."""
+    rows of a table.
+
+    Asked for every event: the answer is kept until ``TASKS`` changes, as Django keeps
+    its backends.
+    """
+    # Connected on the first miss, not at import (which must connect no receiver).
+    setting_changed.connect(_tasks_changed, dispatch_uid="signalkit.tasks_compat")
     return type(backend(alias)).__module__.startswith("django_tasks_db")
+
+
+def _tasks_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TASKS":
+        is_database_backend.cache_clear()
 
 
 def database(alias: str) -> str | None:

@@ -30,14 +30,16 @@ class EventRefused(Exception):
     """A background event that names something this project never sent to a worker."""
 
 
-def run(receiver_path: Any, event: Any) -> Any:
-    """Call the ``task=`` receiver ``receiver_path`` with the event rebuilt from JSON.
+def run(receiver_path: Any, payload: Any) -> Any:
+    """Call the ``task=`` receiver ``receiver_path`` with the event rebuilt from
+    ``payload``, the JSON string :func:`signalkit.events.encode` wrote.
 
     Raise :class:`EventRefused` (after logging it) unless ``receiver_path`` is a receiver
     connected with ``task=`` to the event's signal in this process, and the event is
     well formed.
     """
     try:
+        event = events.parse(payload)
         receiver, signal, sender, kwargs = _accept(receiver_path, event)
         answering = _answering(event.get("changes"), kwargs.get("instance"))
     except (EventRefused, events.InvalidEvent) as exc:

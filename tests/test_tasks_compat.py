@@ -26,3 +26,18 @@ def test_only_django_tasks_db_stores_tasks_in_a_database() -> None:
     for alias in ("default", "immediate"):
         assert not tasks_compat.is_database_backend(alias)
         assert tasks_compat.database(alias) is None
+
+
+def test_the_kept_answer_follows_a_change_of_tasks() -> None:
+    from django.test import override_settings
+
+    assert tasks_compat.is_database_backend("db")
+    assert not tasks_compat.is_database_backend("default")
+    swapped = {
+        **settings.TASKS,
+        "db": {"BACKEND": tasks_compat.backend_class_path("default")},
+    }
+    with override_settings(TASKS=swapped):
+        assert not tasks_compat.is_database_backend("db")
+        assert tasks_compat.database("db") is None
+    assert tasks_compat.is_database_backend("db")

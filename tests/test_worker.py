@@ -158,7 +158,7 @@ def test_forged_events_are_refused_and_logged(
     for path, forged_event, reason in forged(files):
         caplog.clear()
         with pytest.raises(worker.EventRefused, match=reason):
-            worker.run(path, forged_event)
+            worker.run(path, json.dumps(forged_event))
         [log] = caplog.records
         assert log.levelname == "ERROR"
         assert path in log.getMessage()
@@ -235,8 +235,32 @@ def test_a_task_receiver_on_another_signal_is_refused() -> None:
 def test_malformed_events_are_refused(bad: Any, reason: str) -> None:
     signalkit.on_post_save(Parcel, task=True)(receivers.record)
     with pytest.raises(worker.EventRefused, match=reason):
-        worker.run(RECORD, bad)
+        worker.run(RECORD, json.dumps(bad))
     assert receivers.received == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        # What earlier development versions queued: the event as a dict.
+        (event(), "it is a dict, not the JSON string signalkit writes"),
+        (None, "it is a NoneType, not the JSON string"),
+        ('{"signal": ', "its text is not JSON"),
+        ('{"signal": NaN}', "it holds NaN, which encode"),
+        ("[" * 100_000 + "]" * 100_000, "nests more than"),
+    ],
+)
+@pytest.mark.django_db
+def test_payloads_that_are_not_signalkits_json_string_are_refused(
+    payload: Any, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    signalkit.on_post_save(Parcel, task=True)(receivers.record)
+    with pytest.raises(worker.EventRefused, match=reason):
+        worker.run(RECORD, payload)
+    assert receivers.received == []
+    [log] = caplog.records
+    assert log.levelname == "ERROR"
+    assert reason in log.getMessage()
 
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -269,7 +293,9 @@ def test_a_malformed_trace_context_refuses_the_event(
     parcel = Parcel.objects.create(label="p1")
     sent = events.encode(post_save, Parcel, {"instance": parcel, "using": "default"})
     with pytest.raises(worker.EventRefused, match=reason):
-        worker.run(RECORD, {**sent, "trace_context": trace_context})
+        worker.run(
+            RECORD, json.dumps({**json.loads(sent), "trace_context": trace_context})
+        )
     assert receivers.received == []
     # The message says what is wrong, never what the queue held.
     assert "b7ad6b7169203331" not in caplog.text
@@ -296,13 +322,17 @@ def test_deeply_nested_event_is_refused_not_a_recursion_error() -> None:
     for _ in range(events.MAX_DEPTH + 5):
         deep = [deep]
     with pytest.raises(worker.EventRefused, match="nests more than"):
-        worker.run(RECORD, event(x=deep))
+        worker.run(RECORD, json.dumps(event(x=deep)))
 
 
 # Through a real db_worker: rows written into the task table by hand.
 
 
 def forge_row(receiver_path: str, forged_event: Any) -> DBTaskResult:
+    """A task row for ``forged_event``, written as signalkit writes events (JSON text);
+    a real event from :func:`events.encode` is that text already."""
+    if not isinstance(forged_event, str):
+        forged_event = json.dumps(forged_event)
     row: DBTaskResult = DBTaskResult.objects.create(
         args_kwargs={"args": [receiver_path, forged_event], "kwargs": {}},
         task_path="signalkit.tasks.run_receiver",
@@ -354,7 +384,9 @@ def test_celery_worker_refuses_forged_messages(
     queue = f"signalkit-forged-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     cases = forged(files)
     for path, forged_event, _ in cases:
-        celery_broker.send_task(TASK_NAME, args=[path, forged_event], queue=queue)
+        celery_broker.send_task(
+            TASK_NAME, args=[path, json.dumps(forged_event)], queue=queue
+        )
     parcel = Parcel.objects.create(label="real")
     real = events.encode(
         post_save, Parcel, {"instance": parcel, "created": True, "using": "default"}

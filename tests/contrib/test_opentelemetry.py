@@ -222,7 +222,8 @@ def test_a_task_event_carries_the_senders_trace_context_to_the_worker(
         make_parcel()
     [result] = backend.results
     backend.clear()
-    _receiver_path, event = result.args
+    _receiver_path, payload = result.args
+    event = json.loads(payload)
     assert event[trace_context.KEY] == {"traceparent": traceparent_of(request)}
     # The worker runs it outside any span of its own: the event's context is the parent.
     worker.run(*result.args)
