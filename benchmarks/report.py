@@ -202,21 +202,31 @@ def footnotes(outcome: list[tuple[Case, list[Result]]]) -> list[tuple[str, str]]
 
 def print_table(outcome: list[tuple[Case, list[Result]]]) -> None:
     lines = table_lines(outcome)
-    rows = [HEADER, *(line for line in lines if len(line) == len(HEADER))]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    rule = "  ".join("-" * w for w in widths)
-    print(LEGEND)
-    print(rule)
-    print(_format(HEADER, widths, NUMERIC))
-    print(rule)
-    for line in lines:
-        if len(line) == len(HEADER):
-            print(_format(line, widths, NUMERIC))
-        else:  # a case's title, as wide as it needs
-            print(f"{line[0].ljust(widths[0])}  {line[1]}")
-    print(rule)
+    _print_rows(LEGEND, HEADER, lines, NUMERIC)
     for number, text in footnotes(outcome):
         print(f"  {number}: {text}")
+
+
+def _print_rows(
+    legend: str,
+    header: tuple[str, ...],
+    lines: list[tuple[str, ...]],
+    numeric: set[int],
+) -> None:
+    # A line shorter than the header is a case's title: printed as wide as it needs.
+    rows = [header, *(line for line in lines if len(line) == len(header))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    rule = "  ".join("-" * w for w in widths)
+    print(legend)
+    print(rule)
+    print(_format(header, widths, numeric))
+    print(rule)
+    for line in lines:
+        if len(line) == len(header):
+            print(_format(line, widths, numeric))
+        else:
+            print(f"{line[0].ljust(widths[0])}  {line[1]}")
+    print(rule)
 
 
 def _format(row: tuple[str, ...], widths: list[int], numeric: set[int]) -> str:
@@ -311,16 +321,7 @@ def print_goals(outcome: list[tuple[Case, list[Result]]]) -> None:
     lines = goal_lines(outcome)
     if not lines:
         return
-    rows = [GOAL_HEADER, *lines]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(GOAL_HEADER))]
-    rule = "  ".join("-" * w for w in widths)
-    print(GOAL_LEGEND)
-    print(rule)
-    print(_format(GOAL_HEADER, widths, GOAL_NUMERIC))
-    print(rule)
-    for line in lines:
-        print(_format(line, widths, GOAL_NUMERIC))
-    print(rule)
+    _print_rows(GOAL_LEGEND, GOAL_HEADER, lines, GOAL_NUMERIC)
     print()
 
 
