@@ -408,8 +408,7 @@ def test_the_debug_toolbar_panel_shows_what_a_payment_sent(
         "#djdtHistoryRequests tr", has_text=f"/orders/{number[1:]}/pay/"
     )
     expect(post).to_contain_text("POST")
-    with page.expect_response(lambda response: "/history_sidebar/" in response.url):
-        post.locator("button.switchHistory").click()
+    _click_until(page, post.locator("button.switchHistory"), "/history_sidebar/")
     expect(post).to_have_class(re.compile("djdt-highlighted"))
     # The panel's button now sums up the POST.
     expect(button).to_contain_text(re.compile(r"Signals sent\s+\d+ signals, [1-9]"))
@@ -526,6 +525,27 @@ def _assert_favicon(page: Any, server: Server) -> None:
     if page.locator("img.brand-logo").count():
         width = page.locator("img.brand-logo").evaluate("img => img.naturalWidth")
         assert width > 0
+
+
+def _click_until(page: Any, target: Any, url_part: str, attempts: int = 4) -> None:
+    """Click ``target`` until the page requests a URL holding ``url_part``.
+
+    The History panel's buttons get their click handler from the toolbar's history.js,
+    which loads with the panel's content: a click that lands before that script has run
+    does nothing (seen once on a loaded machine), so it is repeated.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        try:
+            with page.expect_response(
+                lambda response: url_part in response.url, timeout=5_000
+            ):
+                target.click()
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
 
 
 def _open_demos_orders(page: Any, server: Server) -> None:
