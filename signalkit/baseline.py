@@ -158,8 +158,10 @@ def shown(value: Any) -> Any:
 
 # The saves in progress in this context, innermost first: (instance, the attnames it
 # writes or None for all of them, the entry of the save around it). Context-local, so a
-# copy or pickle of an instance made during a save carries nothing of it.
-_Saving = tuple[Model, "frozenset[str] | None", Any]
+# copy or pickle of an instance made during a save carries nothing of it. A save of every
+# field is marked only inside another marked save or marking_saves(); an entry of
+# marking_saves() holds no instance.
+_Saving = tuple["Model | None", "frozenset[str] | None", Any]
 _saving: ContextVar[_Saving | None] = ContextVar("signalkit_saving")
 NOT_SAVING: Any = object()
 
@@ -175,31 +177,56 @@ def saving(instance: Model) -> Any:
     return NOT_SAVING
 
 
+#: The innermost marked save in this context, or None: with none, a save of every field
+#: needs no mark (see :func:`begin_save`), and the save hook skips it.
+marked_save = _saving.get
+
+
 def begin_save(
     instance: Model, update_fields: Any
 ) -> tuple[Any, frozenset[str] | None]:
-    """Mark a save of ``instance`` in progress; returns what :func:`end_save` needs."""
-    written = (
-        None
-        if update_fields is None
-        else frozenset(plan(type(instance)).attnames(update_fields))
-    )
+    """Mark a save of ``instance`` in progress; returns what :func:`saved` or
+    :func:`end_save` needs."""
+    if update_fields is None:
+        if _saving.get(None) is None:
+            # Nothing is being saved here and nobody asks: a save of every field reads
+            # as no save at all in diff(), and marking it would cost a context change
+            # (two, with the reset) on the hot path of every save.
+            return None, None
+        return _saving.set((instance, None, _saving.get(None))), None
+    written = frozenset(plan(type(instance)).attnames(update_fields))
     return _saving.set((instance, written, _saving.get(None))), written
 
 
 def end_save(token: Any) -> None:
-    """The save :func:`begin_save` marked is over (done or failed)."""
-    _saving.reset(token)
+    """Take back the mark of :func:`begin_save` (its save failed) or of
+    :func:`marking_saves`."""
+    if token is not None:
+        _saving.reset(token)
 
 
-def saved(instance: Model, written: frozenset[str] | None) -> None:
-    """A save is done, and every ``post_save`` receiver: what it wrote is the baseline.
+def marking_saves() -> Any:
+    """From here until :func:`end_save` of the token returned, :func:`saving` sees every
+    save, also those of every field, which :func:`begin_save` otherwise leaves unmarked."""
+    return _saving.set((None, None, _saving.get(None)))
+
+
+def saved(instance: Model, written: frozenset[str] | None, token: Any) -> None:
+    """The save :func:`begin_save` marked is done, and every ``post_save`` receiver: it is
+    over, and what it wrote is the baseline.
 
     Only the fields whose value is no longer the very object the baseline keeps are taken
     again: a save that changed nothing tracked leaves the baseline as it is.
     """
-    names: Iterable[str] = plan(type(instance)).fields if written is None else written
-    snapshot = getattr(instance._state, SNAPSHOT, None)
+    if token is not None:
+        _saving.reset(token)
+    names: Iterable[str] = (
+        (_plans.get(type(instance)) or plan(type(instance))).fields
+        if written is None
+        else written
+    )
+    state = instance._state
+    snapshot = getattr(state, SNAPSHOT, None)
     if snapshot is not None and len(snapshot) > 1:
         data, positions = instance.__dict__, snapshot[0].positions
         names = [
@@ -209,6 +236,18 @@ def saved(instance: Model, written: frozenset[str] | None) -> None:
             and ((i := positions.get(a)) is None or snapshot[i] is not data[a])
         ]
         if not names:
+            return
+        # Where every value changed keeps its place in the record, the new record is
+        # the old one with them replaced: take() would rebuild it through a dict.
+        values = list(snapshot)
+        for a in names:
+            i = positions.get(a)
+            kept = keep(data[a])
+            if i is None or kept is UNKNOWN:
+                break
+            values[i] = kept
+        else:
+            setattr(state, SNAPSHOT, tuple(values))
             return
     take(instance, names)
 
@@ -340,8 +379,11 @@ def row_snapshot(layout: Plan, field_names: Any, values: Any) -> tuple[Any, ...]
     return record(snapshot)
 
 
-def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]:
-    """``{attname: (old, new)}`` for those of ``attnames`` that differ from the baseline.
+def diff(
+    instance: Model, attnames: Iterable[str], first: bool = False
+) -> dict[str, tuple[Any, Any]]:
+    """``{attname: (old, new)}`` for those of ``attnames`` that differ from the baseline;
+    with ``first``, only the first found.
 
     Inside a save, only the fields that save writes count. Never raises for a value.
     """
@@ -365,6 +407,8 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
                 new = shown(data[attname])
                 if new is not None:
                     found[attname] = (None, new)
+                    if first:
+                        break
         return found
     fields = None
     positions = snapshot[0].positions
@@ -375,23 +419,26 @@ def diff(instance: Model, attnames: Iterable[str]) -> dict[str, tuple[Any, Any]]
         index = positions.get(attname)
         if index is None:
             found[attname] = (DEFERRED, shown(new))
-            continue
-        old = snapshot[index]
-        if old is new:
-            continue
-        if type(old) is type(new):
-            # The common case: a plain comparison, as Django's own equality of values.
-            try:
-                if old != new:
-                    found[attname] = (old, new)
-            except Exception:
-                found[attname] = (old, new)
-            continue
-        if fields is None:
-            fields = plan(type(instance)).fields
-        changed, new = _differs(fields[attname], old, new)
-        if changed:
+        else:
+            old = snapshot[index]
+            if old is new:
+                continue
+            if type(old) is type(new):
+                # The common case: a plain comparison, as Django's own equality of
+                # values.
+                try:
+                    changed = bool(old != new)
+                except Exception:
+                    changed = True  # a value that cannot be compared: changed
+            else:
+                if fields is None:
+                    fields = plan(type(instance)).fields
+                changed, new = _differs(fields[attname], old, new)
+            if not changed:
+                continue
             found[attname] = (old, new)
+        if first:
+            break
     return found
 
 

@@ -77,12 +77,13 @@ def _condition(
     )
     if created is None and changed is None and when is None:
         return None
+    changed_in_save = None if changed is None else tracking.changed_test(changed)
 
     def refusal(signal: Any, sender: Any, kwargs: dict[str, Any]) -> str | None:
         if created is not None and bool(kwargs.get("created")) is not created:
             return "created"
-        if changed is not None and not tracking.changed_in_save(
-            kwargs["instance"], changed, kwargs
+        if changed_in_save is not None and not changed_in_save(
+            kwargs["instance"], kwargs
         ):
             return "changed"
         if when is None:
@@ -166,10 +167,12 @@ def _build_direct(func: Any, ident: int, options: Options) -> Callable[..., Any]
     """The wrapper of a strongly held receiver run at once, neither robust nor deferred:
     the hot path of every save. Each condition not asked for costs one test of a
     constant; the guard, while the receiver runs nowhere else, one list item."""
-    created, changed, when = options.created, options.changed, options.when
+    created, when = options.created, options.when
+    changed = (
+        None if options.changed is None else tracking.changed_test(options.changed)
+    )
     guarded = not options.reentrant
     calls = guard.calls_of(ident)
-    changed_in_save = tracking.changed_in_save
 
     # Only keywords: Django passes signal= and sender= with the others, and handing them
     # on in one dict spares building a second.
@@ -178,9 +181,7 @@ def _build_direct(func: Any, ident: int, options: Options) -> Callable[..., Any]
             if outcomes.ACTIVE:
                 _report_skip(func, "created", kwargs)
             return None
-        if changed is not None and not changed_in_save(
-            kwargs["instance"], changed, kwargs
-        ):
+        if changed is not None and not changed(kwargs["instance"], kwargs):
             if outcomes.ACTIVE:
                 _report_skip(func, "changed", kwargs)
             return None

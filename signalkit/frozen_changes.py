@@ -94,9 +94,13 @@ def answering_from(instance: Model, frozen: Frozen | None) -> Iterator[None]:
     token = _answers.set(
         {**(_answers.get(None) or {}), id(instance): (instance, frozen)}
     )
+    # answer() must know of a save of the instance made while it answers, even a save
+    # of every field.
+    marked = baseline.marking_saves()
     try:
         yield
     finally:
+        baseline.end_save(marked)
         _answers.reset(token)
 
 

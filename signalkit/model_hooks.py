@@ -204,6 +204,7 @@ def _refresh_hook(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _save_base_hook(original: Callable[..., Any]) -> Callable[..., Any]:
+    marked_save, saved = baseline.marked_save, baseline.saved
     if original is Model.save_base:
 
         def save_base(
@@ -214,13 +215,19 @@ def _save_base_hook(original: Callable[..., Any]) -> Callable[..., Any]:
             using: str | None = None,
             update_fields: Any = None,
         ) -> None:
+            if update_fields is None and marked_save(None) is None:
+                # The common save, which needs no mark (baseline.begin_save()).
+                original(self, raw, force_insert, force_update, using, None)
+                saved(self, None, None)
+                return
             update_fields = _materialised(update_fields)
             token, written = baseline.begin_save(self, update_fields)
             try:
                 original(self, raw, force_insert, force_update, using, update_fields)
-            finally:
+            except BaseException:
                 baseline.end_save(token)
-            baseline.saved(self, written)
+                raise
+            baseline.saved(self, written, token)
 
         return _mark(save_base, original)
 
@@ -232,9 +239,10 @@ def _save_base_hook(original: Callable[..., Any]) -> Callable[..., Any]:
         token, written = baseline.begin_save(self, update_fields)
         try:
             result = original(self, *args, **kwargs)
-        finally:
+        except BaseException:
             baseline.end_save(token)
-        baseline.saved(self, written)
+            raise
+        baseline.saved(self, written, token)
         return result
 
     return _mark(save_base_override, original)

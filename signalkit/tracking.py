@@ -8,7 +8,7 @@ frozen when it was scheduled (:mod:`signalkit.frozen_changes`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import DEFERRED, Model
@@ -179,22 +179,23 @@ def previous(instance: Model, field: str) -> Any:
     return DEFERRED if index is None else snapshot[index]
 
 
-_attnames_cache: dict[tuple[type[Model], tuple[str, ...]], tuple[str, ...]] = {}
-
-
-def changed_in_save(
-    instance: Model, names: tuple[str, ...], kwargs: dict[str, Any]
-) -> bool:
-    """For ``changed=``: does the save being signalled change any of the fields ``names``?
+def changed_test(names: tuple[str, ...]) -> Callable[[Model, dict[str, Any]], bool]:
+    """For ``changed=names``: a test of whether the save being signalled (``instance`` and
+    the signal's keyword arguments) changes any of the fields ``names``.
 
     On insert every field counts as changed.
     """
-    created = kwargs.get("created")
-    if created or (created is None and instance._state.adding):
-        return True
-    key = (type(instance), names)
-    attnames = _attnames_cache.get(key)
-    if attnames is None:
-        known = baseline.plan(key[0]).names
-        attnames = _attnames_cache[key] = tuple(known[n] for n in names)
-    return bool(baseline.diff(instance, attnames))
+    attnames_of: dict[type[Model], tuple[str, ...]] = {}
+    diff = baseline.diff
+
+    def changed_in_save(instance: Model, kwargs: dict[str, Any]) -> bool:
+        created = kwargs.get("created")
+        if created or (created is None and instance._state.adding):
+            return True
+        attnames = attnames_of.get(type(instance))
+        if attnames is None:
+            known = baseline.plan(type(instance)).names
+            attnames = attnames_of[type(instance)] = tuple(known[n] for n in names)
+        return bool(diff(instance, attnames, True))
+
+    return changed_in_save

@@ -419,3 +419,59 @@ def test_changed_with_an_unknown_field_raises_at_decoration() -> None:
     with pytest.raises(ValueError, match=r"Cannot track 'nmae' on testapp\.Author"):
         signalkit.on_post_save(Author, changed="nmae")(receiver)
     signalkit.disconnect(receiver)
+
+
+def test_a_save_of_every_field_inside_a_save_with_update_fields_sees_every_field(
+    order: Order,
+) -> None:
+    # The outer save writes only status; the receiver's own save of the same instance
+    # writes every field, so inside it every edited field counts, not only status.
+    seen: list[dict[str, Any]] = []
+    saves: list[Any] = []
+
+    def save_again(sender: Any, instance: Order, update_fields: Any, **kw: Any) -> None:
+        saves.append(update_fields)
+        if update_fields is not None:
+            instance.note = "set during the first save"
+            instance.save()
+
+    def look(sender: Any, instance: Order, **kwargs: Any) -> None:
+        seen.append(signalkit.changes(instance))
+
+    pre_save.connect(look, sender=Order)
+    post_save.connect(save_again, sender=Order)
+    try:
+        order.status = "paid"
+        order.total = Decimal("12.00")
+        order.save(update_fields=["status"])
+    finally:
+        pre_save.disconnect(look, sender=Order)
+        post_save.disconnect(save_again, sender=Order)
+    assert saves == [frozenset({"status"}), None]
+    assert seen == [
+        {"status": ("draft", "paid")},
+        {
+            "status": ("draft", "paid"),
+            "total": (Decimal("10.00"), Decimal("12.00")),
+            "note": ("", "set during the first save"),
+        },
+    ]
+    assert signalkit.changes(order) == {}
+
+
+def test_a_save_of_every_field_replaces_only_the_changed_values_of_the_baseline(
+    order: Order,
+) -> None:
+    record = order._state.signalkit_snapshot
+    order.save()
+    # The JSON value is copied into every new record (it could be edited in place).
+    assert order._state.signalkit_snapshot == record
+    record = order._state.signalkit_snapshot
+    order.status = "paid"
+    order.save()
+    assert order._state.signalkit_snapshot is not record  # replaced, never edited
+    assert record[0] is order._state.signalkit_snapshot[0]  # the same layout
+    assert signalkit.changes(order) == {}
+    assert signalkit.previous(order, "status") == "paid"
+    order.status = "cancelled"
+    assert signalkit.changes(order) == {"status": ("paid", "cancelled")}
