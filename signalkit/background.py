@@ -18,6 +18,7 @@ values, and only that event is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -26,10 +27,18 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any, Protocol, cast
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Model
 
-from signalkit import _django, events, frozen_changes, outcomes, tasks, tasks_compat
+from signalkit import (
+    _django,
+    conf,
+    events,
+    frozen_changes,
+    outcomes,
+    tasks,
+    tasks_compat,
+)
 from signalkit.naming import callable_path, signal_name
 from signalkit.options import TRANSPORTS, TaskSpec
 
@@ -88,67 +97,112 @@ def transport(spec: TaskSpec) -> Transport:
     return cast(Transport, import_module(module[1]))
 
 
-def schedule(
-    receiver: Any,
-    spec: TaskSpec,
-    robust: bool,
-    signal: Any,
-    sender: Any,
-    kwargs: dict[str, Any],
-) -> None:
-    """Serialise one event for the function ``receiver`` now (``TypeError`` if it
-    cannot be) and enqueue it.
+class Scheduler:
+    """The send side of one ``task=`` receiver: what every event of it needs that does not
+    change from one event to the next, worked out once.
 
-    A failure raises, or is logged for a ``robust`` receiver; see the module docstring.
+    The receiver's dotted path and its signals' paths are kept for good; which transport
+    its events take (``SIGNALKIT["TASK_BACKEND"]``, ``TASKS``) until a setting changes.
     """
-    receiver_path = callable_path(receiver)
-    using = kwargs.get("using") or DEFAULT_DB_ALIAS
-    try:
-        payload = events.encode(
-            signal,
-            sender,
-            kwargs,
-            spec.carry,
-            _frozen_changes(kwargs, signal),
-            # The trace context, for the worker's span to continue the sender's trace.
-            outcomes.carried() if outcomes.ACTIVE else None,
-        )
-        way = transport(spec)
-        enqueue = functools.partial(way.send, receiver_path, payload, spec)
-        database = way.database(spec)
-        if database == using and transaction.get_connection(using).in_atomic_block:
-            # A savepoint: a failed insert marks only it for rollback, never the
-            # sender's transaction (which would otherwise roll back without a word).
-            with transaction.atomic(using=using):
-                task_id = enqueue()
-            if outcomes.ACTIVE:
-                outcomes.enqueued(receiver, spec.alias, task_id, signal, sender, kwargs)
-            return
-    except Exception as exc:
-        _failed(exc, receiver_path, spec, robust, signal, sender)
-        return
 
-    def enqueue_on_commit() -> None:
-        # A closure, not a partial: were Django ever to log it, only its name shows.
-        settles = outcomes.settle(receiver) if outcomes.ACTIVE else None
+    __slots__ = (
+        "_route",
+        "_signal_paths",
+        "_version",
+        "receiver_path",
+        "robust",
+        "spec",
+    )
+
+    def __init__(self, receiver: Any, spec: TaskSpec, robust: bool) -> None:
+        self.spec, self.robust = spec, robust
+        self.receiver_path = callable_path(receiver)
+        # Only paths found: a task= signal is a module attribute, as long-lived as this.
+        self._signal_paths: dict[Any, str] = {}
+        self._route: tuple[TaskSpec, Transport] | None = None
+        self._version = -1
+
+    def route(self) -> tuple[TaskSpec, Transport]:
+        """The spec with its ``TASKS`` alias as configured now, and its transport."""
+        if self._route is not None and self._version == conf.changes_seen:
+            return self._route
+        version = conf.settings_version()
+        spec = self.spec
+        if spec.backend is None:
+            spec = dataclasses.replace(spec, backend=spec.alias)
+        route = self._route = (spec, transport(spec))
+        self._version = version
+        return route
+
+    def schedule(
+        self,
+        receiver: Any,
+        connection: Any,
+        signal: Any,
+        sender: Any,
+        kwargs: dict[str, Any],
+    ) -> None:
+        """Serialise one event for the function ``receiver`` now (``TypeError`` if it
+        cannot be) and enqueue it, in or after the transaction of ``connection`` (that of
+        the event's ``using``).
+
+        A failure raises, or is logged for a ``robust`` receiver; see the module
+        docstring.
+        """
+        receiver_path, robust = self.receiver_path, self.robust
+        spec = self.spec
         try:
-            task_id = _outside_unrelated_transactions(enqueue, database)
+            path = self._signal_paths.get(signal)
+            if path is None:
+                path = self._signal_paths[signal] = events.importable_path(signal)
+            payload = events.write(
+                path,
+                sender,
+                kwargs,
+                spec.carry,
+                _frozen_changes(kwargs, signal),
+                # The trace context, for the worker's span to continue the sender's
+                # trace.
+                outcomes.carried() if outcomes.ACTIVE else None,
+            )
+            spec, way = self.route()
+            enqueue = functools.partial(way.send, receiver_path, payload, spec)
+            database = way.database(spec)
+            if database == connection.alias and connection.in_atomic_block:
+                # A savepoint: a failed insert marks only it for rollback, never the
+                # sender's transaction (which would otherwise roll back without a word).
+                with transaction.atomic(using=database):
+                    task_id = enqueue()
+                if outcomes.ACTIVE:
+                    outcomes.enqueued(
+                        receiver, spec.alias, task_id, signal, sender, kwargs
+                    )
+                return
         except Exception as exc:
             _failed(exc, receiver_path, spec, robust, signal, sender)
             return
-        if outcomes.ACTIVE:
-            outcomes.enqueued(
-                receiver, spec.alias, task_id, signal, sender, kwargs, settles
-            )
 
-    # In autocommit this runs at once, so a non-robust failure reaches the sender. At a
-    # commit, it propagates from the atomic() exit as Django's non-robust callbacks do.
-    transaction.on_commit(
-        outcomes.deferred(enqueue_on_commit, receiver, signal, sender, kwargs)
-        if outcomes.ACTIVE
-        else enqueue_on_commit,
-        using=using,
-    )
+        def enqueue_on_commit() -> None:
+            # A closure, not a partial: were Django ever to log it, only its name shows.
+            settles = outcomes.settle(receiver) if outcomes.ACTIVE else None
+            try:
+                task_id = _outside_unrelated_transactions(enqueue, database)
+            except Exception as exc:
+                _failed(exc, receiver_path, spec, robust, signal, sender)
+                return
+            if outcomes.ACTIVE:
+                outcomes.enqueued(
+                    receiver, spec.alias, task_id, signal, sender, kwargs, settles
+                )
+
+        # In autocommit this runs at once, so a non-robust failure reaches the sender. At
+        # a commit, it propagates from the atomic() exit as Django's non-robust callbacks
+        # do. (What transaction.on_commit() does, on the connection already in hand.)
+        connection.on_commit(
+            outcomes.deferred(enqueue_on_commit, receiver, signal, sender, kwargs)
+            if outcomes.ACTIVE
+            else enqueue_on_commit
+        )
 
 
 def _frozen_changes(

@@ -151,6 +151,25 @@ def user_settings() -> Any:
     return {} if value is None else value
 
 
+#: Counts the changes of Django settings seen since signalkit first read one
+#: (``setting_changed``, which ``override_settings`` sends). An answer worked out from
+#: settings (which ``TASKS`` backend a receiver's events go to) is kept with the count
+#: :func:`settings_version` gave when it was worked out, and is stale once they differ.
+changes_seen = 0
+
+
+def settings_version() -> int:
+    """The current :data:`changes_seen`, once changes are being counted."""
+    _watch()
+    return changes_seen
+
+
+def _watch() -> None:
+    # Connected by the first read rather than at import: importing signalkit connects
+    # no receiver.
+    setting_changed.connect(_reset, dispatch_uid="signalkit.conf.reset")
+
+
 @cache
 def get_config() -> dict[str, Any]:
     """Return the effective configuration: the defaults updated with the user's keys.
@@ -159,9 +178,7 @@ def get_config() -> dict[str, Any]:
     ``setting_changed``, which clears the cache). Validation is the job of the
     ``signalkit.E002`` system check, so unknown keys are passed through untouched here.
     """
-    # Connected by the first read rather than at import: importing signalkit connects
-    # no receiver.
-    setting_changed.connect(_reset, dispatch_uid="signalkit.conf.reset")
+    _watch()
     config = dict(DEFAULTS)
     value = user_settings()
     if isinstance(value, dict):
@@ -175,5 +192,9 @@ def get(key: str) -> Any:
 
 
 def _reset(*, setting: str, **kwargs: Any) -> None:
+    global changes_seen
+    # Any setting: what an answer depends on (SIGNALKIT, TASKS, DATABASES...) is the
+    # keeper's business, and settings change rarely outside tests.
+    changes_seen += 1
     if setting == SETTING_NAME:
         get_config.cache_clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.db import transaction
@@ -19,6 +19,9 @@ from django.db.transaction import TransactionManagementError
 from signalkit import frozen_changes, guard, outcomes, tracking
 from signalkit.naming import callable_path, sender_label, signal_name
 from signalkit.options import Options, TaskSpec
+
+if TYPE_CHECKING:
+    from signalkit.background import Scheduler
 
 logger = logging.getLogger("signalkit")
 
@@ -103,29 +106,31 @@ class _AfterCommit:
     """What an ``on_commit=True`` or ``task=`` receiver does about the transaction it is
     sent in: wait for its commit, or enqueue its event."""
 
-    __slots__ = ("_enqueue", "get_func", "robust", "task")
+    __slots__ = ("_scheduler", "get_func", "robust")
 
     def __init__(
         self, get_func: Callable[[], Any], robust: bool, task: TaskSpec | None
     ) -> None:
-        self.get_func, self.robust, self.task = get_func, robust, task
+        self.get_func, self.robust = get_func, robust
+        self._scheduler: Scheduler | None = None
         if task is not None:
             # Imported for the first task= receiver, not with signalkit: it loads the
             # JSON encoding and the transports, which a project without task=
             # receivers never needs.
             from signalkit import background
 
-            self._enqueue = background.schedule
+            self._scheduler = background.Scheduler(get_func(), task, robust)
 
-    def impossible(self, signal: Any, sender: Any, using: Any, option: str) -> bool:
-        """True if ``using`` is in manual transaction management (autocommit off,
+    def impossible(
+        self, signal: Any, sender: Any, connection: Any, option: str
+    ) -> bool:
+        """True if ``connection`` is in manual transaction management (autocommit off,
         outside ``atomic()``), where Django has no commit to run anything on.
 
         Such a receiver is never run (or enqueued) for data that is not committed: a
         robust one is skipped with an error logged, any other raises
         ``TransactionManagementError`` saying what to do.
         """
-        connection = transaction.get_connection(using)
         if connection.in_atomic_block or connection.get_autocommit():
             return False
         message = (
@@ -144,15 +149,15 @@ class _AfterCommit:
     def schedule(self, signal: Any, sender: Any, kwargs: dict[str, Any]) -> None:
         """Hand one send's event to the background path of ``task=``."""
         func = self.get_func()
-        if (
-            func is None
-            or self.task is None
-            or self.impossible(signal, sender, kwargs.get("using"), "task=")
-        ):
+        scheduler = self._scheduler
+        if func is None or scheduler is None:
             return
-        # Failures are background's to raise or log: its log lines leave the event's
+        connection = transaction.get_connection(kwargs.get("using"))
+        if self.impossible(signal, sender, connection, "task="):
+            return
+        # Failures are the scheduler's to raise or log: its log lines leave the event's
         # values out.
-        self._enqueue(func, self.task, self.robust, signal, sender, kwargs)
+        scheduler.schedule(func, connection, signal, sender, kwargs)
 
 
 def _build_sync(
@@ -270,7 +275,10 @@ def _build_general(
             later.schedule(signal, sender, kwargs)
             return None
         if on_commit and later.impossible(
-            signal, sender, kwargs.get("using"), "on_commit=True"
+            signal,
+            sender,
+            transaction.get_connection(kwargs.get("using")),
+            "on_commit=True",
         ):
             return None
         if on_commit:
@@ -320,9 +328,10 @@ def _build_async(
         # Runs in the thread that owns the database connection (sync_to_async is
         # thread-sensitive), so it sees the transaction the sender is in.
         using = kwargs.get("using")
-        if not transaction.get_connection(using).in_atomic_block:
+        connection = transaction.get_connection(using)
+        if not connection.in_atomic_block:
             # Autocommit: run now. Manual transaction management: skip (or raise).
-            return later.impossible(signal, sender, using, "on_commit=True")
+            return later.impossible(signal, sender, connection, "on_commit=True")
         callback = frozen_changes.answering_later(callback, kwargs.get("instance"))
         if outcomes.ACTIVE:
             callback = outcomes.deferred(callback, get_func(), signal, sender, kwargs)

@@ -36,6 +36,8 @@ from signalkit.naming import signal_path
 from signalkit.options import ALL, Carry
 
 _TAG = "__signalkit__"
+# A field value no instance holds: marks a deferred field (one missing from __dict__).
+_ABSENT = object()
 
 #: How deep lists and dicts may nest in an event. Deeper data (or data that contains
 #: itself) is refused with a ``TypeError`` rather than a ``RecursionError``.
@@ -78,18 +80,27 @@ _CONVERT = DjangoJSONEncoder().default
 _quoted: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 # The fields an instance of a model carries, by (model, Carry): each with its attname,
-# its key as JSON text and whether a str value of it travels as it is. Only choices that
-# passed their checks are kept.
-_Layout = tuple[tuple["Field[Any, Any]", str, str, bool], ...]
+# its key as JSON text and the writers of the value types it takes the short way
+# (_FIELD_VALUES, or _NOT_STR_FIELD_VALUES for a field whose str values Django's
+# serializers would not write as they are). Only choices that passed their checks are
+# kept.
+_Layout = tuple[
+    tuple["Field[Any, Any]", str, str, dict[type, Callable[[Any], str]]], ...
+]
 _chosen: dict[type[Model] | tuple[type[Model], Carry], _Layout] = {}
+
+# A model's label as JSON text, by model: asked for on every event, and
+# ``Options.label`` formats it anew each time.
+_labels: dict[type[Model], str] = {}
 
 # Values of these exact types as JSON text, without further checks (a subclass, such as an
 # enum member, takes the long way).
+# Each a function written in C: no Python frame per value.
 _SCALARS: dict[type, Callable[[Any], str]] = {
     str: _quoted,
     int: int.__repr__,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda value: "null",
+    bool: ("false", "true").__getitem__,
+    type(None): {None: "null"}.__getitem__,
 }
 
 # Field values of these exact types as JSON text: the scalars, and the "protected" types
@@ -101,6 +112,7 @@ _FIELD_VALUES: dict[type, Callable[[Any], str]] = {
     datetime.date: lambda value: f'"{value.isoformat()}"',
     uuid.UUID: lambda value: f'"{value!s}"',
 }
+_NOT_STR_FIELD_VALUES = {t: w for t, w in _FIELD_VALUES.items() if t is not str}
 
 
 def encode(
@@ -119,12 +131,30 @@ def encode(
     of fields the event carries travel, so ``carry`` hides their values too.
     ``context``, the sender's trace context (W3C headers), travels as it is.
     """
+    return write(importable_path(signal), sender, kwargs, carry, changes, context)
+
+
+def importable_path(signal: Any) -> str:
+    """The dotted path the worker imports ``signal`` by, or :class:`EncodeError`."""
     path = signal_path(signal)
     if "." not in path or path.startswith("<"):
         raise EncodeError(
             f"task= receivers need a signal importable by dotted path; {path} is bound to "
             f"no module attribute."
         )
+    return path
+
+
+def write(
+    path: str,
+    sender: Any,
+    kwargs: dict[str, Any],
+    carry: Carry = ALL,
+    changes: dict[str, dict[str, Any]] | None = None,
+    context: dict[str, str] | None = None,
+) -> str:
+    """:func:`encode` for the signal at ``path`` (from :func:`importable_path`, which a
+    caller sending many events of one signal keeps)."""
     arguments = ",".join(
         [
             f"{_quoted(name)}:{_argument(carry, path, name, value)}"
@@ -161,7 +191,14 @@ def _argument(carry: Carry, path: str, name: str, value: Any) -> str:
 
 
 def _model_marker(model: type[Model]) -> str:
-    return f'{{"{_TAG}":"model","model":{_quoted(model._meta.label)}}}'
+    return f'{{"{_TAG}":"model","model":{_label(model)}}}'
+
+
+def _label(model: type[Model]) -> str:
+    found = _labels.get(model)
+    if found is None:
+        found = _labels[model] = _quoted(model._meta.label)
+    return found
 
 
 class _Encoder:
@@ -297,13 +334,12 @@ class _Encoder:
         (loaded fields only)."""
         data = instance.__dict__
         fields = []
-        for field, attname, key, str_as_is in self.layout(type(instance)):
-            if attname not in data:
+        for field, attname, key, writers in self.layout(type(instance)):
+            value = data.get(attname, _ABSENT)
+            if value is _ABSENT:
                 continue  # deferred: never loaded, so never queried for
-            value = data[attname]
-            kind = type(value)
-            write = _FIELD_VALUES.get(kind)
-            if write is not None and (str_as_is or kind is not str):
+            write = writers.get(type(value))
+            if write is not None:
                 fields.append(f"{key}{write(value)}")
                 continue
             non_finite = isinstance(value, float) and not math.isfinite(value)
@@ -315,7 +351,7 @@ class _Encoder:
             fields.append(f"{key}{text}")
         using = instance._state.db
         return (
-            f'{{"{_TAG}":"instance","model":{_quoted(instance._meta.label)},'
+            f'{{"{_TAG}":"instance","model":{_label(type(instance))},'
             f'"using":{"null" if using is None else _quoted(using)},'
             f'"fields":{{{",".join(fields)}}}}}'
         )
@@ -335,7 +371,12 @@ class _Encoder:
         found = _chosen.get(key)
         if found is None:
             found = _chosen[key] = tuple(
-                (f, f.attname, f"{_quoted(f.attname)}:", _str_as_is(model, f))
+                (
+                    f,
+                    f.attname,
+                    f"{_quoted(f.attname)}:",
+                    _FIELD_VALUES if _str_as_is(model, f) else _NOT_STR_FIELD_VALUES,
+                )
                 for f in self._choose(model)
             )
         return found

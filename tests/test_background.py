@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import (
     DatabaseError,
     connection,
@@ -21,6 +22,7 @@ from django.db import (
     transaction,
 )
 from django.db.transaction import TransactionManagementError
+from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 import signalkit
@@ -289,3 +291,43 @@ def test_task_receiver_in_manual_transaction_mode(
         signalkit.disconnect(receivers.record)
         signalkit.disconnect(receivers.record_async)
         del module.ping  # type: ignore[attr-defined]
+
+
+# Which backend a receiver's events go to is worked out once, and again after a setting
+# changes: the next event follows the new settings.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_task_backend_setting_takes_effect_on_the_next_event() -> None:
+    signalkit.on_post_save(Depot, task=True)(receivers.record)
+    dummy = tasks_compat.backend("default")
+    dummy.clear()
+    Depot.objects.create(name="first")  # SIGNALKIT["TASK_BACKEND"]: "default"
+    assert len(dummy.results) == 1
+    assert receivers.received == []
+    with override_settings(SIGNALKIT={"TASK_BACKEND": "immediate"}):
+        Depot.objects.create(name="second")
+        assert [r["kwargs"]["instance"].name for r in receivers.received] == ["second"]
+    assert len(dummy.results) == 1
+    Depot.objects.create(name="third")  # the override is gone: "default" again
+    assert len(tasks_compat.backend("default").results) == 2
+    assert [r["kwargs"]["instance"].name for r in receivers.received] == ["second"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_tasks_setting_takes_effect_on_the_next_event() -> None:
+    signalkit.on_post_save(Depot, task="db")(receivers.record)
+    Depot.objects.create(name="outbox")
+    assert DBTaskResult.objects.count() == 1
+    assert receivers.received == []
+    # The alias "db" now names a backend that runs the receiver in process.
+    immediate = {**settings.TASKS, "db": settings.TASKS["immediate"]}
+    with override_settings(TASKS=immediate):
+        Depot.objects.create(name="in process")
+        assert [r["kwargs"]["instance"].name for r in receivers.received] == [
+            "in process"
+        ]
+    assert DBTaskResult.objects.count() == 1
+    Depot.objects.create(name="outbox again")
+    assert DBTaskResult.objects.count() == 2
+    assert [r["kwargs"]["instance"].name for r in receivers.received] == ["in process"]

@@ -35,6 +35,14 @@ def test_other_settings_do_not_clear_the_cache() -> None:
         assert conf.get_config() is first
 
 
+def test_settings_version_moves_with_any_setting_change() -> None:
+    before = conf.settings_version()
+    with override_settings(DEBUG=True):
+        inside = conf.settings_version()
+        assert inside != before
+    assert conf.settings_version() not in (before, inside)
+
+
 def test_valid_settings_have_no_problems() -> None:
     valid = {
         "AUTODISCOVER": False,
