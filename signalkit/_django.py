@@ -33,7 +33,11 @@ Django 5.2, 6.0 and 6.1 unless a line says otherwise.
     Every ``send()``, ``send_robust()``, ``asend()`` and ``asend_robust()`` calls it for
     ``(sync receivers, async receivers)``. The patch of ``Signal``
     (:mod:`signalkit._signal_patch`) wraps it so that plain receivers report their calls
-    to whoever watches (:mod:`signalkit.outcomes`).
+    to whoever watches (:mod:`signalkit.outcomes`). ``DeclaredSignal.send()``
+    (:mod:`signalkit.custom_signals`) calls it, after a look at whether
+    ``Signal.receivers`` is empty, to call sync receivers as Django's ``send()`` does
+    without a second call that passes the keywords on (the one read of these made
+    outside this module: a helper here would cost that call again).
 
 ``Apps.all_models``, ``Apps._pending_operations``
     ``all_models`` maps an app label to its registered models, apps installed or not (a

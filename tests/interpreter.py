@@ -11,6 +11,8 @@ and ``PYTHONPATH``.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 #: The repository root.
@@ -28,3 +30,22 @@ def env(base: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
         p for p in (str(CWD), os.environ.get("PYTHONPATH", "")) if p
     )
     return found
+
+
+def run_code(code: str) -> str:
+    """Run ``python -c code`` in a child process started in :data:`CWD`, with an
+    environment of its own (no variable of this process but ``PYTHONPATH``), and return
+    what it printed; if it fails, fail with what it wrote to stderr."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=CWD,
+        env=env({"PATH": ""}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"python -c exited with {result.returncode}:\n{result.stderr}"
+        )
+    return result.stdout

@@ -4,9 +4,6 @@ nobody watches (``signalkit._signal_patch``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from django.dispatch import Signal
 
@@ -70,14 +67,7 @@ def test_importing_the_helpers_patches_nothing() -> None:
         "from django.conf import settings\n"
         "assert not settings.configured\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=interpreter.CWD,
-        env=interpreter.env({"PATH": ""}),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    interpreter.run_code(code)
 
 
 def test_idle_hook_only_reads_the_context_variable() -> None:
@@ -96,15 +86,7 @@ def test_the_default_settings_leave_signal_unpatched() -> None:
         "from signalkit import _signal_patch, outcomes; "
         "print(_signal_patch.INSTALLED, outcomes.ACTIVE)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=interpreter.CWD,
-        env=interpreter.env({"PATH": ""}),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "False"]
+    assert interpreter.run_code(code).split() == ["False", "False"]
 
 
 def test_a_watched_plain_receiver_keeps_its_name_and_its_answer(

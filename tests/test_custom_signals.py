@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Callable, Iterator
+from types import CodeType, FrameType
 from typing import Any
 
 import pytest
@@ -144,6 +146,111 @@ def test_send_robust_returns_errors_like_django() -> None:
     [(_, error)] = order_paid.send_robust(sender=None, order=1, amount=2)
 
     assert isinstance(error, ValueError)
+
+
+class Order:
+    """A sender."""
+
+
+class Refund:
+    """Another sender."""
+
+
+def on_any(sender: Any, **kwargs: Any) -> str:
+    return f"any {sender.__name__} {kwargs['order']}"
+
+
+def on_order(**kwargs: Any) -> str:
+    return "order"
+
+
+async def on_any_async(**kwargs: Any) -> str:
+    return "async"
+
+
+@pytest.fixture
+def djangos_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Signal.send`` as Django defines it, even where the testing helpers patched it:
+    the declared send calls the receivers itself only then."""
+    own = getattr(DjangoSignal.send, "__wrapped__", DjangoSignal.send)
+    monkeypatch.setattr(DjangoSignal, "send", own)
+
+
+def caller_codes(**kwargs: Any) -> list[CodeType]:
+    """Returns the code of every frame that called it."""
+    codes: list[CodeType] = []
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        codes.append(frame.f_code)
+        frame = frame.f_back
+    return codes
+
+
+@pytest.mark.usefixtures("djangos_send")
+@pytest.mark.parametrize("use_caching", [False, True])
+@pytest.mark.parametrize("with_async", [False, True])
+def test_send_answers_as_djangos_send(use_caching: bool, with_async: bool) -> None:
+    declared = signalkit.Signal(args=("order",), use_caching=use_caching)
+    plain = DjangoSignal(use_caching=use_caching)
+    for signal in (declared, plain):
+        signal.connect(on_any)
+        signal.connect(on_order, sender=Order)
+        if with_async:
+            signal.connect(on_any_async)
+
+    for sender in (Order, Refund, Order, Refund):
+        responses = declared.send(sender, order=1)
+        assert responses == plain.send(sender, order=1)
+        expected = [(on_any, f"any {sender.__name__} 1")]
+        if sender is Order:
+            expected.append((on_order, "order"))
+        if with_async:
+            expected.append((on_any_async, "async"))
+        assert responses == expected
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_send_calls_sync_receivers_without_djangos_send() -> None:
+    # The check costs no second call that passes the keywords on.
+    declared = signalkit.Signal(args=())
+    declared.connect(caller_codes)
+
+    [(_, codes)] = declared.send(None)
+
+    assert type(declared).send.__code__ in codes
+    assert DjangoSignal.send.__code__ not in codes
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_send_without_receivers_returns_nothing() -> None:
+    declared = signalkit.Signal(args=("order",))
+    assert declared.send(None, order=1) == []
+    declared.connect(on_order, sender=Order)
+    assert declared.send(Refund, order=1) == []
+    assert declared.send(Order, order=1) == [(on_order, "order")]
+
+
+def test_send_goes_through_a_patched_signal_send(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The testing helpers and the observers patch Signal.send: a declared send must not
+    # go around them.
+    seen: list[tuple[Any, Any, dict[str, Any]]] = []
+    original = DjangoSignal.send
+
+    def spy(self: DjangoSignal, sender: Any, **named: Any) -> Any:
+        seen.append((self, sender, named))
+        return original(self, sender, **named)
+
+    monkeypatch.setattr(DjangoSignal, "send", spy)
+    declared = signalkit.Signal(args=("order", "amount"))
+    declared.connect(on_order)
+
+    assert declared.send(None, order=1, amount=2) == [(on_order, "order")]
+    assert seen == [(declared, None, {"order": 1, "amount": 2})]
+    with pytest.raises(TypeError, match="'amount'"):
+        declared.send(None, order=1)
+    assert len(seen) == 1
 
 
 def test_use_caching() -> None:

@@ -201,15 +201,8 @@ def test_position_of_signalkit_in_installed_apps_does_not_matter() -> None:
         "print(post_save.has_listeners(Author), post_delete.has_listeners(Author))"
     )
     for first in (True, False):
-        result = subprocess.run(
-            [sys.executable, "-c", code.format(first=first)],
-            cwd=interpreter.CWD,
-            env=interpreter.env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert result.stdout.split() == ["True", "True"]
+        out = interpreter.run_code(code.format(first=first))
+        assert out.split() == ["True", "True"]
 
 
 def test_a_bad_modules_setting_falls_back_to_the_default() -> None:
@@ -260,12 +253,4 @@ def test_startup_with_modules_that_signalkit_has_imports_none_of_them() -> None:
         "'SIGNALKIT': {'MODULES': ['signals', 'receivers', 'testing']}}); django.setup(); "
         "print('signalkit.testing' in sys.modules, 'tests.plainapp.receivers' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=interpreter.CWD,
-        env=interpreter.env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["False", "True"]
+    assert interpreter.run_code(code).split() == ["False", "True"]

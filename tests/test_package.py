@@ -17,21 +17,8 @@ from tests import interpreter
 from tests.interpreter import ROOT
 
 
-def _run(code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=interpreter.CWD,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=interpreter.env({"PATH": ""}),
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def test_importing_signalkit_connects_no_receiver_and_needs_no_settings() -> None:
-    out = _run(
+    out = interpreter.run_code(
         "import sys\n"
         "from django.core.signals import setting_changed\n"
         "from django.db.models.signals import class_prepared\n"
@@ -50,7 +37,7 @@ def test_importing_signalkit_connects_no_receiver_and_needs_no_settings() -> Non
 
 
 def test_importing_the_task_module_reads_no_settings() -> None:
-    out = _run("import signalkit.tasks\nprint('imported')\n")
+    out = interpreter.run_code("import signalkit.tasks\nprint('imported')\n")
     assert out.strip() == "imported"
 
 
