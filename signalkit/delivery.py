@@ -194,9 +194,12 @@ def _build_direct(func: Any, ident: int, options: Options) -> Callable[..., Any]
             if outcomes.ACTIVE:
                 _report_skip(func, "when", kwargs)
             return None
-        if not guarded:
+        instance = kwargs.get("instance")
+        if not guarded or instance is None:
+            # The guard is per instance: a call without one (a custom signal's) has
+            # nothing to guard, and no guarded call could ever match it.
             return _observed(func, kwargs) if outcomes.ACTIVE else func(**kwargs)
-        if calls and guard.running(calls, kwargs.get("instance")):
+        if calls and guard.running(calls, instance):
             if outcomes.ACTIVE:
                 _report_skip(func, "reentrant", kwargs)
             return None
