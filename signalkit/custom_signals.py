@@ -9,9 +9,11 @@ from typing import Any
 
 from django.dispatch import Signal as DjangoSignal
 
+from signalkit import outcomes
 from signalkit.naming import signal_path
 
 _RESERVED = frozenset({"sender", "signal"})
+DIRECT = outcomes.DIRECT
 # Django's own send(), to tell whether Signal.send is still it (see DeclaredSignal).
 _DJANGO_SEND = DjangoSignal.send
 
@@ -51,6 +53,9 @@ class Signal(DjangoSignal):
             None if args is None else _validate_args(args)
         )
         self._argset = None if self.args is None else frozenset(self.args)
+        # Never sent an instance: signalkit's receivers without options can be called
+        # past their wrappers (see outcomes.DIRECT).
+        self._plain_calls = self._argset is not None and "instance" not in self._argset
         #: The module that created the signal, to name it in messages and introspection.
         self.defined_in: str | None = sys._getframe(1).f_globals.get("__name__")
         _created.add(self)
@@ -70,8 +75,10 @@ class DeclaredSignal(Signal):
     dear as Django's with one receiver. It calls Django's ``send()`` instead whenever
     the receivers include async ones, or ``Signal.send`` is not Django's own (patched by
     :mod:`signalkit._signal_patch` for the testing helpers and the observers), so that
-    what those add to a send is never bypassed. The other send methods check and call
-    Django's.
+    what those add to a send is never bypassed. A declared signal is never sent an
+    undeclared ``instance``, so where it declares none, a signalkit receiver without
+    options is called past its wrapper (``signalkit.outcomes.DIRECT``) unless
+    outcomes are being watched. The other send methods check and call Django's.
     """
 
     _argset: frozenset[str]
@@ -101,6 +108,16 @@ class DeclaredSignal(Signal):
         if async_receivers:
             # Django runs them concurrently after the sync ones, through async_to_sync.
             return _DJANGO_SEND(self, sender, **named)
+        if self._plain_calls and not outcomes.ACTIVE:
+            return [
+                (
+                    receiver,
+                    getattr(receiver, DIRECT, receiver)(
+                        signal=self, sender=sender, **named
+                    ),
+                )
+                for receiver in sync_receivers
+            ]
         return [
             (receiver, receiver(signal=self, sender=sender, **named))
             for receiver in sync_receivers

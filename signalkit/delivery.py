@@ -211,6 +211,10 @@ def _build_direct(func: Any, ident: int, options: Options) -> Callable[..., Any]
             calls.pop()
 
     guard.watch(call)
+    if created is None and changed is None and when is None:
+        # Without an instance the guard has nothing to do (above), and without a
+        # condition nor a consumer of outcomes neither has the wrapper.
+        setattr(call, outcomes.DIRECT, func)
     return call
 
 

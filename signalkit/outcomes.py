@@ -42,6 +42,11 @@ ACTIVE = False
 #: report their own outcomes, so the Signal patch leaves them as they are.
 WRAPPER = "__signalkit_wrapper__"
 
+#: Set on a wrapper that, called without an ``instance`` while :data:`ACTIVE` is False,
+#: does nothing but call the user's function (the value): a declared custom signal,
+#: which can never be sent an undeclared ``instance``, calls that function itself.
+DIRECT = "__signalkit_direct__"
+
 # Module names whose frames are not "where a signal was sent from".
 _NOT_THE_SENDER = ("django.", "signalkit.", "asgiref.", "debug_toolbar.", "contextlib")
 

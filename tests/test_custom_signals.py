@@ -13,6 +13,8 @@ from asgiref.sync import async_to_sync
 from django.dispatch import Signal as DjangoSignal
 
 import signalkit
+from signalkit import outcomes
+from signalkit.testing import trace
 
 order_paid = signalkit.Signal(args=("order", "amount"))
 no_args = signalkit.Signal(args=())
@@ -299,3 +301,73 @@ def test_signal_not_bound_to_a_module_is_named_by_its_repr() -> None:
 
     assert repr(local) in str(info.value)
     assert "'x'" in str(info.value)
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_a_receiver_without_options_is_called_past_its_wrapper() -> None:
+    # A declared signal is never sent an instance: the wrapper of a receiver without
+    # options would only pass the call on.
+    declared = signalkit.Signal(args=("order",))
+    signalkit.receiver(declared)(caller_codes)
+    [(connected, codes)] = declared.send(None, order=1)
+
+    assert connected is not caller_codes  # Django's answer names what is connected
+    assert codes[0] is type(declared).send.__code__
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_a_receiver_with_a_condition_still_goes_through_its_wrapper() -> None:
+    declared = signalkit.Signal(args=("order",))
+    calls: list[int] = []
+
+    def receive(sender: Any, order: int, **kwargs: Any) -> None:
+        calls.append(order)
+
+    signalkit.receiver(declared, when=lambda order, **kw: order > 1)(receive)
+    declared.send(None, order=1)
+    declared.send(None, order=2)
+    assert calls == [2]
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_a_signal_declaring_instance_keeps_the_guard() -> None:
+    declared = signalkit.Signal(args=("instance",))
+    calls: list[object] = []
+    target = object()
+
+    def receive(sender: Any, instance: object, **kwargs: Any) -> None:
+        calls.append(instance)
+        declared.send(None, instance=instance)  # guarded: not called again
+
+    signalkit.receiver(declared)(receive)
+    declared.send(None, instance=target)
+    assert calls == [target]
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_outcomes_of_a_receiver_without_options_are_reported() -> None:
+    declared = signalkit.Signal(args=("order",))
+
+    def receive(sender: Any, **kwargs: Any) -> str:
+        return "done"
+
+    signalkit.receiver(declared)(receive)
+    with trace() as runs:
+        declared.send("s", order=1)
+    assert [(r.signal, r.receiver, r.sender) for r in runs] == [
+        (declared, receive, "s")
+    ]
+
+
+@pytest.mark.usefixtures("djangos_send")
+def test_while_outcomes_are_watched_the_wrapper_is_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The wrapper reports outcomes: with a consumer subscribed it must not be bypassed,
+    # even where Signal.send is Django's own.
+    declared = signalkit.Signal(args=("order",))
+    signalkit.receiver(declared)(caller_codes)
+    monkeypatch.setattr(outcomes, "ACTIVE", True)
+    monkeypatch.setattr(outcomes, "run", lambda func, signal, sender, kw: func(**kw))
+    [(connected, codes)] = declared.send(None, order=1)
+    assert connected.__code__ in codes
