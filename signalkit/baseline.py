@@ -187,15 +187,17 @@ def begin_save(
 ) -> tuple[Any, frozenset[str] | None]:
     """Mark a save of ``instance`` in progress; returns what :func:`saved` or
     :func:`end_save` needs."""
+    outer = _saving.get(None)
     if update_fields is None:
-        if _saving.get(None) is None:
+        if outer is None:
             # Nothing is being saved here and nobody asks: a save of every field reads
             # as no save at all in diff(), and marking it would cost a context change
             # (two, with the reset) on the hot path of every save.
             return None, None
-        return _saving.set((instance, None, _saving.get(None))), None
-    written = frozenset(plan(type(instance)).attnames(update_fields))
-    return _saving.set((instance, written, _saving.get(None))), written
+        written = None
+    else:
+        written = frozenset(plan(type(instance)).attnames(update_fields))
+    return _saving.set((instance, written, outer)), written
 
 
 def end_save(token: Any) -> None:
@@ -229,19 +231,19 @@ def saved(instance: Model, written: frozenset[str] | None, token: Any) -> None:
     snapshot = getattr(state, SNAPSHOT, None)
     if snapshot is not None and len(snapshot) > 1:
         data, positions = instance.__dict__, snapshot[0].positions
-        names = [
-            a
+        # (attname, its index in the record or None) of each value that moved.
+        moved = [
+            (a, i)
             for a in names
             if a in data
             and ((i := positions.get(a)) is None or snapshot[i] is not data[a])
         ]
-        if not names:
+        if not moved:
             return
         # Where every value changed keeps its place in the record, the new record is
         # the old one with them replaced: take() would rebuild it through a dict.
         values = list(snapshot)
-        for a in names:
-            i = positions.get(a)
+        for a, i in moved:
             kept = keep(data[a])
             if i is None or kept is UNKNOWN:
                 break
@@ -249,6 +251,7 @@ def saved(instance: Model, written: frozenset[str] | None, token: Any) -> None:
         else:
             setattr(state, SNAPSHOT, tuple(values))
             return
+        names = [a for a, _ in moved]
     take(instance, names)
 
 

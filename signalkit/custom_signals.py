@@ -55,7 +55,7 @@ class Signal(DjangoSignal):
         self._argset = None if self.args is None else frozenset(self.args)
         # Never sent an instance: signalkit's receivers without options can be called
         # past their wrappers (see outcomes.DIRECT).
-        self._plain_calls = self._argset is not None and "instance" not in self._argset
+        self._direct_calls = self._argset is not None and "instance" not in self._argset
         #: The module that created the signal, to name it in messages and introspection.
         self.defined_in: str | None = sys._getframe(1).f_globals.get("__name__")
         _created.add(self)
@@ -108,7 +108,7 @@ class DeclaredSignal(Signal):
         if async_receivers:
             # Django runs them concurrently after the sync ones, through async_to_sync.
             return _DJANGO_SEND(self, sender, **named)
-        if self._plain_calls and not outcomes.ACTIVE:
+        if self._direct_calls and not outcomes.ACTIVE:
             return [
                 (
                     receiver,
